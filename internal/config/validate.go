@@ -1,0 +1,196 @@
+package config
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"gopkg.in/yaml.v3"
+
+	"github.com/winbake/winbake/internal/windows"
+)
+
+const hour = time.Hour
+
+var (
+	imageNameRE    = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+	kubernetesRE   = regexp.MustCompile(`^1\.(\d+)$`)
+	regionRE       = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$`)
+	// AMIPattern matches a whole AMI ID: "ami-" and 8 or 17 hex digits.
+	AMIPattern      = regexp.MustCompile(`^ami-([0-9a-f]{8}|[0-9a-f]{17})$`)
+	instanceTypeRE  = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
+	subnetRE        = regexp.MustCompile(`^subnet-([0-9a-f]{8}|[0-9a-f]{17})$`)
+	securityGroupRE = regexp.MustCompile(`^sg-([0-9a-f]{8}|[0-9a-f]{17})$`)
+	launchTmplRE    = regexp.MustCompile(`^lt-[0-9a-f]{17}$`)
+	ssmParamRE      = regexp.MustCompile(`^/[A-Za-z0-9_.\-/{}]+$`)
+	githubLoginRE   = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(/[A-Za-z0-9_.-]+)?$`)
+)
+
+type validator struct {
+	*decoder
+	cfg *Config
+}
+
+// at reports a problem with the value at path.
+func (v *validator) at(path, format string, args ...any) {
+	p, ok := v.pos[path]
+	if !ok {
+		// A defaulted or missing value: point at its parent.
+		parent := path
+		for !ok && parent != "" {
+			if i := strings.LastIndexAny(parent, ".["); i >= 0 {
+				parent = parent[:i]
+			} else {
+				parent = ""
+			}
+			p, ok = v.pos[parent]
+		}
+	}
+	v.fail(&yaml.Node{Line: p.line, Column: p.col}, path, format, args...)
+}
+
+func (v *validator) validate() {
+	c := v.cfg
+	if c.Builder != BuilderImageBuilder && c.Builder != BuilderPacker {
+		v.at("builder", "%q is not a builder; expected imagebuilder or packer", c.Builder)
+	}
+	if len(c.Images) == 0 {
+		v.at("images", "no images: list at least one image to bake")
+	}
+	names := map[string]int{}
+	for i, img := range c.Images {
+		p := fmt.Sprintf("images[%d]", i)
+		v.image(p, img)
+		if first, dup := names[img.Name]; dup && img.Name != "" {
+			line := v.pos[fmt.Sprintf("images[%d].name", first)].line
+			v.at(p+".name", "%q is already the name of images[%d] (line %d); names must be unique", img.Name, first, line)
+		} else {
+			names[img.Name] = i
+		}
+	}
+	v.imageBuilder()
+	for i, p := range c.Bump.Paths {
+		if path.IsAbs(p) || strings.HasPrefix(path.Clean(p), "..") {
+			v.at(fmt.Sprintf("bump.paths[%d]", i), "%q must be a path inside the repository, relative to its root", p)
+		}
+	}
+	for i, g := range c.Bump.Exclude {
+		if _, err := path.Match(g, ""); err != nil {
+			v.at(fmt.Sprintf("bump.exclude[%d]", i), "%q is not a glob pattern: %v", g, err)
+		}
+	}
+	pr := c.PullRequest
+	for field, logins := range map[string][]string{"reviewers": pr.Reviewers, "teamReviewers": pr.TeamReviewers, "assignees": pr.Assignees} {
+		for i, l := range logins {
+			if !githubLoginRE.MatchString(l) {
+				v.at(fmt.Sprintf("pullRequest.%s[%d]", field, i), "%q is not a GitHub user or team name", l)
+			}
+		}
+	}
+	if strings.ContainsAny(pr.BaseBranch, " ~^:?*[\\") || strings.HasPrefix(pr.BaseBranch, "-") {
+		v.at("pullRequest.baseBranch", "%q is not a valid branch name", pr.BaseBranch)
+	}
+}
+
+func (v *validator) image(p string, img Image) {
+	switch {
+	case img.Name == "":
+		v.at(p+".name", "missing: every image needs a name ([a-z0-9-])")
+	case len(img.Name) > 63 || !imageNameRE.MatchString(img.Name):
+		v.at(p+".name", "%q is not a valid name; expected lower-case letters, digits and inner hyphens, at most 63 characters (it becomes a branch name and an AMI tag)", img.Name)
+	}
+	variant, known := windows.Lookup(img.Windows)
+	if img.Windows == "" {
+		v.at(p+".windows", "missing; expected one of %s", strings.Join(windows.Names(), ", "))
+	} else if !known {
+		v.at(p+".windows", "%q is not a Windows variant; expected one of %s", img.Windows, strings.Join(windows.Names(), ", "))
+	}
+	if img.Kubernetes == "" {
+		v.at(p+".kubernetes", "missing; expected a Kubernetes minor version in quotes, such as \"1.34\"")
+	} else if m := kubernetesRE.FindStringSubmatch(img.Kubernetes); m == nil {
+		v.at(p+".kubernetes", "%q is not a Kubernetes minor version; expected one such as \"1.34\"", img.Kubernetes)
+	} else if minor, _ := strconv.Atoi(m[1]); known && minor < variant.MinKubernetes {
+		v.at(p+".kubernetes", "Windows %s needs Kubernetes 1.%d or newer (EKS publishes no containerd-based %s AMI for %s)", img.Windows, variant.MinKubernetes, img.Windows, img.Kubernetes)
+	}
+	refs := map[string]int{}
+	for j, ref := range img.Cache {
+		cp := fmt.Sprintf("%s.cache[%d]", p, j)
+		r, err := name.ParseReference(ref)
+		if err != nil || strings.TrimSpace(ref) != ref {
+			v.at(cp, "%q is not an image reference; expected one like mcr.microsoft.com/windows/nanoserver:ltsc2022", ref)
+			continue
+		}
+		if first, dup := refs[r.Name()]; dup {
+			v.at(cp, "%q is listed twice (also %s.cache[%d])", ref, p, first)
+		}
+		refs[r.Name()] = j
+	}
+	if img.VolumeSize < MinVolumeSize || img.VolumeSize > 16384 {
+		v.at(p+".volumeSize", "%d GiB is out of range; expected %d to 16384 (the EKS Windows AMIs' root volume is %d GiB)", img.VolumeSize, MinVolumeSize, MinVolumeSize)
+	}
+	if len(img.Regions) == 0 {
+		v.at(p+".regions", "missing; list the AWS regions to bake into, the first is where the build runs")
+	}
+	seen := map[string]bool{}
+	for j, r := range img.Regions {
+		rp := fmt.Sprintf("%s.regions[%d]", p, j)
+		if !regionRE.MatchString(r) {
+			v.at(rp, "%q is not an AWS region name; expected one like us-east-1", r)
+		} else if seen[r] {
+			v.at(rp, "%q is listed twice", r)
+		}
+		seen[r] = true
+	}
+	for j, a := range img.AMIs {
+		if !AMIPattern.MatchString(a) {
+			v.at(fmt.Sprintf("%s.amis[%d]", p, j), "%q is not an AMI ID; expected ami- and 8 or 17 hex digits", a)
+		}
+	}
+}
+
+func (v *validator) imageBuilder() {
+	ib := v.cfg.ImageBuilder
+	for i, t := range ib.InstanceTypes {
+		if !instanceTypeRE.MatchString(t) {
+			v.at(fmt.Sprintf("imagebuilder.instanceTypes[%d]", i), "%q is not an EC2 instance type; expected one like m6i.xlarge", t)
+		}
+	}
+	if ib.SubnetID != "" && !subnetRE.MatchString(ib.SubnetID) {
+		v.at("imagebuilder.subnetId", "%q is not a subnet ID; expected subnet- and 8 or 17 hex digits", ib.SubnetID)
+	}
+	for i, sg := range ib.SecurityGroupIDs {
+		if !securityGroupRE.MatchString(sg) {
+			v.at(fmt.Sprintf("imagebuilder.securityGroupIds[%d]", i), "%q is not a security group ID; expected sg- and 8 or 17 hex digits", sg)
+		}
+	}
+	if len(ib.SecurityGroupIDs) > 0 && ib.SubnetID == "" {
+		v.at("imagebuilder.securityGroupIds", "security groups need a subnetId too (Image Builder takes both or neither)")
+	}
+	if ib.Timeout.Duration < 0 {
+		v.at("imagebuilder.timeout", "%s is negative", ib.Timeout)
+	}
+	if fl := ib.FastLaunch; fl != nil {
+		if fl.MaxParallelLaunches < 6 {
+			v.at("imagebuilder.fastLaunch.maxParallelLaunches", "%d is too low; EC2 Fast Launch needs at least 6", fl.MaxParallelLaunches)
+		}
+		if fl.TargetSnapshots < 1 {
+			v.at("imagebuilder.fastLaunch.targetSnapshots", "%d is too low; expected at least 1", fl.TargetSnapshots)
+		}
+	}
+	for i, lt := range ib.LaunchTemplates {
+		p := fmt.Sprintf("imagebuilder.launchTemplates[%d]", i)
+		if !launchTmplRE.MatchString(lt.ID) {
+			v.at(p+".id", "%q is not a launch template ID; expected lt- and 17 hex digits", lt.ID)
+		}
+		if !regionRE.MatchString(lt.Region) {
+			v.at(p+".region", "%q is not an AWS region name; expected one like us-east-1", lt.Region)
+		}
+	}
+	if ib.SSMParameter != "" && !ssmParamRE.MatchString(ib.SSMParameter) {
+		v.at("imagebuilder.ssmParameter", "%q is not an SSM parameter name; expected a path like /winbake/{image}/ami", ib.SSMParameter)
+	}
+}

@@ -1,0 +1,81 @@
+// Package windows knows the EKS-optimized Windows AMI variants: their Windows
+// builds, container base image tags and the public SSM parameters that AWS
+// publishes their AMI IDs under.
+package windows
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Variant is one EKS-optimized Windows AMI flavour, such as "2022-core".
+type Variant struct {
+	Name    string // "2022-core"
+	Release string // "2022"
+	Edition string // "Core" or "Full"
+	// Build is the Windows build a container's os.version must match:
+	// process-isolated containers need the host's build.
+	Build string // "10.0.20348"
+	// LTSC is the tag suffix of Microsoft's base images for this build.
+	LTSC string // "ltsc2022"
+	// MinKubernetes is the oldest Kubernetes minor version AWS publishes
+	// this variant for (and the first with containerd for all of them).
+	MinKubernetes int
+}
+
+var variants = map[string]Variant{}
+
+func init() {
+	for _, v := range []struct {
+		release, build, ltsc string
+		minK8s               int
+	}{
+		{"2019", "10.0.17763", "ltsc2019", 24},
+		{"2022", "10.0.20348", "ltsc2022", 24},
+		{"2025", "10.0.26100", "ltsc2025", 31},
+	} {
+		for _, edition := range []string{"Core", "Full"} {
+			name := v.release + "-" + strings.ToLower(edition)
+			variants[name] = Variant{Name: name, Release: v.release, Edition: edition, Build: v.build, LTSC: v.ltsc, MinKubernetes: v.minK8s}
+		}
+	}
+}
+
+// Lookup returns the variant called name.
+func Lookup(name string) (Variant, bool) {
+	v, ok := variants[name]
+	return v, ok
+}
+
+// Names lists the variant names, sorted.
+func Names() []string {
+	names := make([]string, 0, len(variants))
+	for n := range variants {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// SSMParameter is the public parameter holding the newest EKS-optimized AMI
+// of this variant for a Kubernetes version ("1.31").
+func (v Variant) SSMParameter(kubernetes string) string {
+	return fmt.Sprintf("/aws/service/ami-windows-latest/Windows_Server-%s-English-%s-EKS_Optimized-%s/image_id", v.Release, v.Edition, kubernetes)
+}
+
+// AMINamePattern matches the names of this variant's EKS-optimized AMIs for
+// a Kubernetes version, for EC2 DescribeImages name filters.
+func (v Variant) AMINamePattern(kubernetes string) string {
+	return fmt.Sprintf("Windows_Server-%s-English-%s-EKS_Optimized-%s-*", v.Release, v.Edition, kubernetes)
+}
+
+// BuildOf maps a container os.version ("10.0.20348.2700") to its Windows
+// build prefix ("10.0.20348").
+func BuildOf(osVersion string) string {
+	parts := strings.Split(osVersion, ".")
+	if len(parts) < 3 {
+		return osVersion
+	}
+	return strings.Join(parts[:3], ".")
+}
