@@ -61,11 +61,15 @@ func Parse(file string, data []byte) (*Config, error) {
 	d := &decoder{file: file, pos: map[string]position{}}
 	cfg := &Config{Source: file}
 	d.decode(doc.Content[0], reflect.ValueOf(cfg).Elem(), "")
-	if len(d.errs) == 0 {
-		cfg.applyDefaults()
-		v := &validator{decoder: d, cfg: cfg}
-		v.validate()
+	// Validate even a config with decoding errors, so that every problem
+	// shows at once; values that failed to decode are not judged again.
+	failed := map[string]bool{}
+	for _, e := range d.errs {
+		failed[e.Path] = true
 	}
+	cfg.applyDefaults()
+	v := &validator{decoder: d, cfg: cfg, failed: failed}
+	v.validate()
 	if len(d.errs) > 0 {
 		sort.SliceStable(d.errs, func(i, j int) bool {
 			a, b := d.errs[i], d.errs[j]

@@ -17,9 +17,9 @@ import (
 const hour = time.Hour
 
 var (
-	imageNameRE    = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
-	kubernetesRE   = regexp.MustCompile(`^1\.(\d+)$`)
-	regionRE       = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$`)
+	imageNameRE  = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+	kubernetesRE = regexp.MustCompile(`^1\.(\d+)$`)
+	regionRE     = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$`)
 	// AMIPattern matches a whole AMI ID: "ami-" and 8 or 17 hex digits.
 	AMIPattern      = regexp.MustCompile(`^ami-([0-9a-f]{8}|[0-9a-f]{17})$`)
 	instanceTypeRE  = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
@@ -32,11 +32,15 @@ var (
 
 type validator struct {
 	*decoder
-	cfg *Config
+	cfg    *Config
+	failed map[string]bool // paths that did not decode
 }
 
 // at reports a problem with the value at path.
 func (v *validator) at(path, format string, args ...any) {
+	if v.failed[path] {
+		return
+	}
 	p, ok := v.pos[path]
 	if !ok {
 		// A defaulted or missing value: point at its parent.

@@ -1,0 +1,105 @@
+// Command winbake bakes EKS Windows AMIs with pre-pulled container images
+// and opens pull requests that roll them out.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, errReported) {
+			fmt.Fprintln(os.Stderr, "winbake:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// errReported means the details went to stderr already.
+var errReported = errors.New("failed")
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"render", "write the Image Builder component, recipe and Packer variables of each image", runRender},
+		{"version", "print winbake's version", runVersion},
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `winbake bakes EKS-optimized Windows AMIs with the cluster's container images
+pre-pulled into containerd, and opens pull requests that roll them out.
+
+Usage:
+  winbake <command> [flags]
+
+Commands:
+`)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+Run "winbake <command> -h" for a command's flags. Without -c, winbake reads
+winbake.yaml or .github/winbake.yaml, or else its embedded default.
+`)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		usage(stderr)
+		return errors.New("no command given")
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		usage(stdout)
+		return nil
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(ctx, args[1:], stdout, stderr)
+		}
+	}
+	usage(stderr)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// newFlags makes a command's flag set; parse errors return, never exit.
+func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: winbake %s %s\n\nFlags:\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags and rejects stray arguments. -h is not an error.
+func parse(fs *flag.FlagSet, args []string) (help bool, err error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return true, nil
+		}
+		return false, errReported
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return false, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return false, nil
+}

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runIn runs winbake in dir and returns stdout, stderr and the error.
+func runIn(t *testing.T, dir string, args ...string) (string, string, error) {
+	t.Helper()
+	wd, _ := os.Getwd()
+	if err := os.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), args, &stdout, &stderr)
+	return stdout.String(), stderr.String(), err
+}
+
+func TestHelpListsCommands(t *testing.T) {
+	out, _, err := runIn(t, t.TempDir(), "--help")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range commands() {
+		if !strings.Contains(out, "\n  "+c.name+" ") {
+			t.Errorf("--help does not list %s:\n%s", c.name, out)
+		}
+	}
+}
+
+func TestUnknownCommand(t *testing.T) {
+	_, stderr, err := runIn(t, t.TempDir(), "bakee")
+	if err == nil || !strings.Contains(err.Error(), `unknown command "bakee"`) || !strings.Contains(stderr, "Commands:") {
+		t.Errorf("err = %v, stderr = %s", err, stderr)
+	}
+}
+
+func TestRenderDefault(t *testing.T) {
+	dir := t.TempDir()
+	out, stderr, err := runIn(t, dir, "render")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr, "embedded default") {
+		t.Errorf("stderr does not say the default is used: %q", stderr)
+	}
+	doc, err := os.ReadFile(filepath.Join(dir, "out", "windows-2022-core", "component.yaml"))
+	if err != nil {
+		t.Fatalf("%v; stdout: %s", err, out)
+	}
+	if !strings.Contains(string(doc), "mcr.microsoft.com/windows/nanoserver:ltsc2022") {
+		t.Errorf("component does not cache nanoserver:\n%s", doc)
+	}
+}
+
+func TestRenderBadConfigWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	cfg := "images:\n  - name: win\n    kubernetes: \"1.31\"\n    windows: 2022-core\n    regions: [us-east-1]\n    cache: [\"foo bar\"]\n    volumeSise: 80\n"
+	if err := os.WriteFile(filepath.Join(dir, "winbake.yaml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := runIn(t, dir, "render", "-o", "rendered")
+	want := []string{
+		`winbake.yaml:6:13: images[0].cache[0]: "foo bar" is not an image reference`,
+		`winbake.yaml:7:5: images[0].volumeSise: unknown field "volumeSise"; did you mean "volumeSize"?`,
+	}
+	if err == nil {
+		t.Fatal("render accepted a bad config")
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error lacks %q:\n%v", w, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "rendered")); !os.IsNotExist(err) {
+		t.Errorf("render wrote output despite the error (stat: %v)", err)
+	}
+}
+
+func TestRenderMissingConfig(t *testing.T) {
+	_, _, err := runIn(t, t.TempDir(), "render", "-c", "nope.yaml")
+	if err == nil || !strings.Contains(err.Error(), "config file nope.yaml does not exist") {
+		t.Errorf("err = %v", err)
+	}
+}

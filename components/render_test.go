@@ -1,0 +1,266 @@
+package components
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"gopkg.in/yaml.v3"
+
+	"github.com/winbake/winbake/internal/config"
+	"github.com/winbake/winbake/internal/testenv"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func testConfig(t *testing.T) *config.Config {
+	t.Helper()
+	cfg, err := config.Load("testdata/winbake.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// golden compares got with testdata/golden/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	p := filepath.Join("testdata", "golden", filepath.FromSlash(name))
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v (run go test ./components -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s differs from its golden file (-want +got); if intended, run go test ./components -update:\n%s", name, diff)
+	}
+}
+
+func renderAll(t *testing.T, pins map[string]Pins) map[string][]byte {
+	t.Helper()
+	files, err := Render(testConfig(t), pins, "123456789012")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+var testPins = map[string]Pins{
+	"win2019-full": {
+		BaseAMI: "ami-0aaaaaaaaaaaaaaaa",
+		Digests: map[string]string{
+			"123456789012.dkr.ecr.eu-west-1.amazonaws.com/fluentd-windows:1.17": "sha256:2222222222222222222222222222222222222222222222222222222222222222",
+			"nginx": "sha256:3333333333333333333333333333333333333333333333333333333333333333",
+		},
+	},
+}
+
+func TestRenderGolden(t *testing.T) {
+	for name, data := range renderAll(t, nil) {
+		golden(t, "unplanned/"+name, data)
+	}
+	for name, data := range renderAll(t, testPins) {
+		golden(t, "planned/"+name, data)
+	}
+}
+
+func TestRenderDeterministic(t *testing.T) {
+	a, b := renderAll(t, testPins), renderAll(t, testPins)
+	if diff := cmp.Diff(a, b); diff != "" {
+		t.Errorf("two renders differ:\n%s", diff)
+	}
+}
+
+func TestRenderedDocumentsFollowAWSTOE(t *testing.T) {
+	files := renderAll(t, testPins)
+	for name, data := range files {
+		if !strings.HasSuffix(name, ComponentFile) {
+			continue
+		}
+		if problems := CheckAWSTOE(data); len(problems) > 0 {
+			t.Errorf("%s:\n%s", name, strings.Join(problems, "\n"))
+		}
+		if len(data) > MaxInlineData {
+			t.Errorf("%s is %d characters, over the inline limit", name, len(data))
+		}
+	}
+}
+
+func TestCacheImageNames(t *testing.T) {
+	for _, tc := range []struct {
+		ref, digest string
+		want        CacheImage
+	}{
+		{"nginx", "", CacheImage{Pull: "docker.io/library/nginx:latest", Tag: "docker.io/library/nginx:latest"}},
+		{"mcr.microsoft.com/windows/nanoserver:ltsc2022", "sha256:" + strings.Repeat("a", 64),
+			CacheImage{Pull: "mcr.microsoft.com/windows/nanoserver@sha256:" + strings.Repeat("a", 64), Tag: "mcr.microsoft.com/windows/nanoserver:ltsc2022"}},
+		{"mcr.microsoft.com/windows/nanoserver:ltsc2022@sha256:" + strings.Repeat("b", 64), "",
+			CacheImage{Pull: "mcr.microsoft.com/windows/nanoserver@sha256:" + strings.Repeat("b", 64), Tag: "mcr.microsoft.com/windows/nanoserver:ltsc2022"}},
+		{"mcr.microsoft.com/windows/nanoserver@sha256:" + strings.Repeat("c", 64), "",
+			CacheImage{Pull: "mcr.microsoft.com/windows/nanoserver@sha256:" + strings.Repeat("c", 64), Tag: "mcr.microsoft.com/windows/nanoserver@sha256:" + strings.Repeat("c", 64)}},
+		{"111122223333.dkr.ecr.ap-south-1.amazonaws.com/app:v2", "",
+			CacheImage{Pull: "111122223333.dkr.ecr.ap-south-1.amazonaws.com/app:v2", Tag: "111122223333.dkr.ecr.ap-south-1.amazonaws.com/app:v2", ECRRegion: "ap-south-1"}},
+	} {
+		got, err := NewCacheImage(tc.ref, tc.digest)
+		if err != nil {
+			t.Errorf("%s: %v", tc.ref, err)
+			continue
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.ref, diff)
+		}
+	}
+}
+
+func TestQuoteKeepsDataData(t *testing.T) {
+	for _, s := range []string{`it's`, "a\u2019b", `$(Remove-Item C:\)`, `"; exit 1; "`} {
+		q := Quote(s)
+		// Inside a single-quoted literal only a lone quote character ends
+		// the string; every one in the input must arrive doubled.
+		body := q[1 : len(q)-1]
+		for _, quote := range []string{"'", "\u2018", "\u2019", "\u201a", "\u201b"} {
+			if strings.Count(body, quote) != 2*strings.Count(s, quote) {
+				t.Errorf("Quote(%q) = %s: %q not doubled", s, q, quote)
+			}
+		}
+	}
+}
+
+func TestComponentTooLarge(t *testing.T) {
+	cfg := testConfig(t)
+	img := cfg.Images[0]
+	img.Cache = nil
+	var cache []CacheImage
+	for i := range 120 {
+		ref := "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/service-with-a-long-name-" + strings.Repeat("x", 20) + ":" + string(rune('a'+i%26)) + strings.Repeat("1", i%7)
+		ci, err := NewCacheImage(ref, "sha256:"+strings.Repeat("d", 64))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cache = append(cache, ci)
+	}
+	_, err := Component(img, cache)
+	if err == nil || !strings.Contains(err.Error(), "over Image Builder's inline limit of 16000") {
+		t.Fatalf("err = %v, want the inline limit error", err)
+	}
+}
+
+// TestPowerShellSyntax parses every embedded script, and the PowerShell
+// inside every rendered component, with the tree-sitter grammar.
+func TestPowerShellSyntax(t *testing.T) {
+	grammar := testenv.PowerShellGrammar(t)
+	type source struct {
+		Name   string `json:"name"`
+		Source string `json:"source"`
+	}
+	var sources []source
+	for _, name := range ScriptNames() {
+		sources = append(sources, source{"components/scripts/" + name, Script(name)})
+	}
+	files := renderAll(t, testPins)
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if !strings.HasSuffix(name, ComponentFile) {
+			continue
+		}
+		for i, cmd := range commandsOf(t, files[name]) {
+			sources = append(sources, source{fmt.Sprintf("%s#command%d", name, i), cmd})
+		}
+	}
+	// A script with a syntax error must be caught, or the check proves nothing.
+	sources = append(sources, source{"broken.ps1", "function f { if ($x -eq 1 { }"})
+	in, _ := json.Marshal(sources)
+	cmd := exec.Command("node", filepath.Join(testenv.RepoRoot(), "scripts", "pssyntax.cjs"), "-")
+	cmd.Env = append(os.Environ(), "PSGRAMMAR_DIR="+grammar)
+	cmd.Stdin = strings.NewReader(string(in))
+	out, _ := cmd.CombinedOutput()
+	var bad []string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if strings.Contains(line, ": unexpected") || strings.Contains(line, ": missing") {
+			bad = append(bad, line)
+		}
+	}
+	if len(bad) != 1 || !strings.HasPrefix(bad[0], "broken.ps1:") {
+		t.Errorf("syntax errors other than the planted one, or the planted one not found:\n%s", out)
+	}
+	if !strings.Contains(string(out), fmt.Sprintf("checked %d PowerShell sources", len(sources))) {
+		t.Errorf("checker did not check all %d sources:\n%s", len(sources), out)
+	}
+}
+
+// commandsOf returns the PowerShell of every ExecutePowerShell step.
+func commandsOf(t *testing.T, doc []byte) []string {
+	t.Helper()
+	var raw struct {
+		Phases []struct {
+			Steps []struct {
+				Inputs struct {
+					Commands []string `yaml:"commands"`
+				} `yaml:"inputs"`
+			} `yaml:"steps"`
+		} `yaml:"phases"`
+	}
+	if err := yaml.Unmarshal(doc, &raw); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, p := range raw.Phases {
+		for _, s := range p.Steps {
+			out = append(out, s.Inputs.Commands...)
+		}
+	}
+	return out
+}
+
+func TestCheckAWSTOECatchesMistakes(t *testing.T) {
+	doc := `name: x
+schemaVersion: "1.0"
+extra: 1
+phases:
+  - name: build
+    steps:
+      - name: "bad name"
+        action: ExecutePowerShel
+        timeoutSeconds: 99999
+        onFailure: Stop
+        inputs: {commands: []}
+      - name: Ok
+        action: ExecutePowerShell
+        inputs: {script: x}
+  - name: deploy
+    steps: []
+`
+	want := []string{
+		`unknown top-level key "extra"`,
+		`schemaVersion is 1.0, want the number 1.0`,
+		`phases[0].steps[0]: step name "bad name" must be letters, digits, _ and -`,
+		`phases[0].steps[0]: unknown action "ExecutePowerShel"`,
+		`phases[0].steps[0]: timeoutSeconds 99999 must be 1..43200 or -1`,
+		`phases[0].steps[0]: onFailure Stop must be Abort, Continue or Ignore`,
+		`phases[0].steps[1]: action ExecutePowerShell takes no input "script"`,
+		`phases[0].steps[1]: ExecutePowerShell needs either a non-empty commands list or a file`,
+		`phases[1]: "deploy" is not a phase name`,
+		`phases[1] (deploy): steps must be a non-empty list`,
+	}
+	if diff := cmp.Diff(want, CheckAWSTOE([]byte(doc))); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

@@ -1,0 +1,101 @@
+// Package components holds the Windows side of winbake: the PowerShell that
+// caches container images on a node, and the renderers that wrap it into
+// EC2 Image Builder component documents, image recipes and Packer variables.
+//
+// The scripts exist once, here; Image Builder gets them inside a component
+// document and the Packer provisioner uploads the same files over WinRM.
+package components
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+//go:embed scripts/*.ps1
+var scripts embed.FS
+
+// Script file names under scripts/.
+const (
+	CacheScript  = "cache-images.ps1"
+	VerifyScript = "verify-images.ps1"
+)
+
+// CompletionMarker is printed as the last line of a successful cache run;
+// callers check it besides the exit code, which WinRM can report as 0 for a
+// killed script.
+const CompletionMarker = "WINBAKE-CACHE-COMPLETE"
+
+// VerifyMarker ends a successful verification.
+const VerifyMarker = "WINBAKE-VERIFY-COMPLETE"
+
+// Script returns the text of a script under scripts/.
+func Script(name string) string {
+	b, err := scripts.ReadFile("scripts/" + name)
+	if err != nil {
+		panic(fmt.Sprintf("components: no embedded script %s", name))
+	}
+	return string(b)
+}
+
+// ScriptNames lists the embedded scripts.
+func ScriptNames() []string {
+	entries, _ := scripts.ReadDir("scripts")
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.Name()
+	}
+	return names
+}
+
+// Invocation returns PowerShell that runs an embedded script with the images
+// as its data (none: the script's defaults). The script body runs as a
+// script block; the images reach it as one single-quoted JSON literal, so no
+// reference is ever parsed as code.
+func Invocation(script string, images []CacheImage) (string, error) {
+	if images == nil {
+		return fmt.Sprintf("& {\n%s\n}\n", compact(Script(script))), nil
+	}
+	data, err := json.Marshal(images)
+	if err != nil {
+		return "", fmt.Errorf("encoding the image list: %w", err)
+	}
+	return fmt.Sprintf("& {\n%s\n} -ImagesJson %s\n", compact(Script(script)), Quote(string(data))), nil
+}
+
+// Quote makes s a PowerShell single-quoted string literal. PowerShell also
+// takes the typographic single quotes as quote characters; all are doubled.
+func Quote(s string) string {
+	var b strings.Builder
+	b.WriteByte('\'')
+	for _, r := range s {
+		switch r {
+		case '\'', '\u2018', '\u2019', '\u201a', '\u201b':
+			b.WriteRune(r)
+		}
+		b.WriteRune(r)
+	}
+	b.WriteByte('\'')
+	return b.String()
+}
+
+// compact drops the help block and blank lines: inline component data is
+// limited to 16,000 characters, and the comments are in the repository.
+func compact(script string) string {
+	var out []string
+	inHelp := false
+	for _, line := range strings.Split(strings.ReplaceAll(script, "\r\n", "\n"), "\n") {
+		trimmed := strings.TrimSpace(line)
+		switch {
+		case trimmed == "<#":
+			inHelp = true
+		case trimmed == "#>":
+			inHelp = false
+		case inHelp, trimmed == "", strings.HasPrefix(trimmed, "# "):
+		default:
+			out = append(out, strings.TrimRight(line, " \t"))
+		}
+	}
+	return strings.Join(out, "\n")
+}
