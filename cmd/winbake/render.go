@@ -10,12 +10,14 @@ import (
 
 	"github.com/winbake/winbake/components"
 	"github.com/winbake/winbake/internal/config"
+	"github.com/winbake/winbake/internal/plan"
 )
 
 func runRender(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("render", "[-c winbake.yaml] [-o out/]", stderr)
+	fs := newFlags("render", "[-c winbake.yaml] [--plan plan.json] [-o out/]", stderr)
 	cfgFile := fs.String("c", "", "config `file` (default: winbake.yaml, .github/winbake.yaml, else the embedded default)")
 	outDir := fs.String("o", "out", "output `directory`; each image gets a folder")
+	planFile := fs.String("plan", "", "pin base AMIs and digests from this plan `file` (from winbake plan --json)")
 	account := fs.String("account", "", "AWS account `ID` for our component's ARN in the recipe (default: a ${AWS_ACCOUNT_ID} placeholder)")
 	if help, err := parse(fs, args); help || err != nil {
 		return err
@@ -24,11 +26,47 @@ func runRender(_ context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	files, err := components.Render(cfg, nil, *account)
+	pins, err := pinsFromPlan(cfg, *planFile)
+	if err != nil {
+		return err
+	}
+	files, err := components.Render(cfg, pins, *account)
 	if err != nil {
 		return err
 	}
 	return writeFiles(*outDir, files, stdout)
+}
+
+// pinsFromPlan reads what a plan pinned for each configured image. The
+// plan must cover every image and every cache reference of the config, so
+// that what is baked is what was reviewed.
+func pinsFromPlan(cfg *config.Config, file string) (map[string]components.Pins, error) {
+	if file == "" {
+		return nil, nil
+	}
+	p, err := plan.Read(file)
+	if err != nil {
+		return nil, err
+	}
+	pins := map[string]components.Pins{}
+	for _, img := range cfg.Images {
+		ip, ok := p.Find(img.Name)
+		if !ok {
+			return nil, fmt.Errorf("%s has no plan for image %s; re-run winbake plan", file, img.Name)
+		}
+		if ip.Windows != img.Windows || ip.Kubernetes != img.Kubernetes {
+			return nil, fmt.Errorf("%s planned %s for Windows %s and Kubernetes %s, but the config says %s and %s; re-run winbake plan", file, img.Name, ip.Windows, ip.Kubernetes, img.Windows, img.Kubernetes)
+		}
+		digests := ip.Digests()
+		for _, ref := range img.Cache {
+			if digests[ref] == "" {
+				return nil, fmt.Errorf("%s has no digest for %s of image %s; re-run winbake plan", file, ref, img.Name)
+			}
+		}
+		base, _ := ip.BaseAMIIn(img.BuildRegion())
+		pins[img.Name] = components.Pins{BaseAMI: base.AMI, Digests: digests}
+	}
+	return pins, nil
 }
 
 // loadConfig loads the config and says when the embedded default is used.

@@ -57,6 +57,10 @@ type Image struct {
 	VolumeSize int `yaml:"volumeSize"`
 	// Regions receive the AMI; the first is where it is built.
 	Regions []string `yaml:"regions"`
+	// BaseImages are the Windows base images the EKS AMI already holds,
+	// for size accounting. Default: Microsoft's servercore and nanoserver of
+	// the variant's build; set them to a mirror where MCR is out of reach.
+	BaseImages []string `yaml:"baseImages"`
 	// AMIs are extra AMI IDs of this image's lineage that bump replaces.
 	AMIs []string `yaml:"amis"`
 }

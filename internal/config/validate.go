@@ -133,6 +133,11 @@ func (v *validator) image(p string, img Image) {
 		}
 		refs[r.Name()] = j
 	}
+	for j, ref := range img.BaseImages {
+		if _, err := name.ParseReference(ref); err != nil {
+			v.at(fmt.Sprintf("%s.baseImages[%d]", p, j), "%q is not an image reference", ref)
+		}
+	}
 	if img.VolumeSize < MinVolumeSize || img.VolumeSize > 16384 {
 		v.at(p+".volumeSize", "%d GiB is out of range; expected %d to 16384 (the EKS Windows AMIs' root volume is %d GiB)", img.VolumeSize, MinVolumeSize, MinVolumeSize)
 	}

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/winbake/winbake/internal/awsfake"
+	"github.com/winbake/winbake/internal/plan"
+	"github.com/winbake/winbake/internal/registrytest"
+)
+
+// planWorld has a registry with a 2022 image, a fake AWS with the EKS AMI,
+// and a winbake.yaml that caches the image.
+func planWorld(t *testing.T) (dir, ref string, aws *awsfake.Server) {
+	reg := registrytest.Start(t, false)
+	aws = awsfake.Start(t)
+	aws.AddEKSAMI("us-east-1", "2022-core", "1.31")
+	base := registrytest.RandomLayer(t, 64<<10)
+	win := registrytest.Image(t, "windows", "amd64", "10.0.20348.2762", base)
+	reg.Push(t, "windows/servercore:ltsc2022", registrytest.Index(t, win))
+	ref = reg.Push(t, "team/app:1", registrytest.Index(t,
+		registrytest.Image(t, "windows", "amd64", "10.0.20348.2762", base, registrytest.RandomLayer(t, 8<<10)),
+		registrytest.Image(t, "linux", "amd64", "", registrytest.RandomLayer(t, 8<<10))))
+	dir = t.TempDir()
+	cfg := "images:\n  - name: win\n    kubernetes: \"1.31\"\n    windows: 2022-core\n    regions: [us-east-1]\n" +
+		"    baseImages: [" + reg.Host + "/windows/servercore:ltsc2022]\n    cache: [" + ref + "]\n"
+	if err := os.WriteFile(filepath.Join(dir, "winbake.yaml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir, ref, aws
+}
+
+func TestPlanThenRender(t *testing.T) {
+	dir, ref, _ := planWorld(t)
+	out, stderr, err := runIn(t, dir, "plan", "--json", "plan.json", "--markdown", "plan.md")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if !strings.Contains(out, "each new node is spared pulling 8.0 KiB (64.0 KiB more is on the AMI already)") {
+		t.Errorf("plan output:\n%s", out)
+	}
+	md, _ := os.ReadFile(filepath.Join(dir, "plan.md"))
+	if !strings.Contains(string(md), "```mermaid") || !strings.Contains(string(md), ref) {
+		t.Errorf("plan.md:\n%s", md)
+	}
+	p, err := plan.Read(filepath.Join(dir, "plan.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pinned := p.Images[0].Cache[0].Digest
+
+	if _, stderr, err := runIn(t, dir, "render", "--plan", "plan.json"); err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	doc, _ := os.ReadFile(filepath.Join(dir, "out", "win", "component.yaml"))
+	repo := strings.TrimSuffix(ref, ":1")
+	if !strings.Contains(string(doc), `"pull":"`+repo+"@"+pinned+`","tag":"`+ref+`"`) {
+		t.Errorf("the component does not pull the planned digest %s then tag %s:\n%s", pinned, ref, doc)
+	}
+	recipe, _ := os.ReadFile(filepath.Join(dir, "out", "win", "recipe.json"))
+	if !strings.Contains(string(recipe), `"parentImage": "`+p.Images[0].BaseAMIs[0].AMI+`"`) {
+		t.Errorf("the recipe does not start from the planned AMI:\n%s", recipe)
+	}
+}
+
+func TestPlanFailsWithoutWriting(t *testing.T) {
+	dir, ref, _ := planWorld(t)
+	cfg, _ := os.ReadFile(filepath.Join(dir, "winbake.yaml"))
+	cfg = []byte(strings.Replace(string(cfg), ref, ref+", "+ref+"-missing", 1))
+	os.WriteFile(filepath.Join(dir, "winbake.yaml"), cfg, 0o644)
+	_, stderr, err := runIn(t, dir, "plan", "--json", "plan.json")
+	if err == nil || !strings.Contains(stderr, "winbake: plan: win: "+ref+"-missing: tag 1-missing not found") {
+		t.Fatalf("err = %v, stderr:\n%s", err, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "plan.json")); !os.IsNotExist(err) {
+		t.Error("plan.json written despite problems")
+	}
+}
+
+func TestRenderRejectsStalePlan(t *testing.T) {
+	dir, ref, _ := planWorld(t)
+	if _, stderr, err := runIn(t, dir, "plan", "--json", "plan.json"); err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	cfg, _ := os.ReadFile(filepath.Join(dir, "winbake.yaml"))
+	os.WriteFile(filepath.Join(dir, "winbake.yaml"), []byte(strings.Replace(string(cfg), "cache: [", "cache: [nginx, ", 1)), 0o644)
+	_, _, err := runIn(t, dir, "render", "--plan", "plan.json")
+	if err == nil || !strings.Contains(err.Error(), "plan.json has no digest for nginx of image win; re-run winbake plan") {
+		t.Errorf("err = %v (ref %s)", err, ref)
+	}
+}

@@ -1,0 +1,338 @@
+// Package awsfake is an in-process fake of the AWS APIs winbake calls (SSM,
+// EC2, ECR, STS and EC2 Image Builder), speaking each service's wire
+// protocol so tests reach it through the real aws-sdk-go-v2 clients by
+// endpoint override (AWS_ENDPOINT_URL). It keeps real state, checks every
+// call against an IAM policy, and injects faults on demand.
+package awsfake
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+)
+
+// Account is the AWS account of the fake's caller.
+const Account = "123456789012"
+
+// Call is one API call the fake answered (or refused).
+type Call struct {
+	Action string // IAM action, such as "ssm:GetParameter"
+	Region string
+}
+
+// Fault makes matching calls fail.
+type Fault struct {
+	Action  string // IAM action, or "*"
+	Status  int
+	Code    string
+	Message string
+	Times   int // how many calls fail; 0 means all
+	used    int
+}
+
+// Server is the fake. Its exported methods seed and inspect state.
+type Server struct {
+	mu     sync.Mutex
+	calls  []Call
+	faults []*Fault
+	// policy lists the allowed IAM actions; nil allows everything.
+	policy map[string]bool
+
+	params map[string]map[string]string // region → SSM name → value
+	images map[string]map[string]*Image // region → AMI ID → image
+	nextID int
+
+	// ECRPassword is what GetAuthorizationToken hands out, as user AWS.
+	ECRPassword string
+
+	Clock *Clock
+	ib    *imageBuilder
+
+	httpServer *httptest.Server
+}
+
+// New starts a fake on a loopback port. Stop it with Close.
+func New() *Server {
+	s := &Server{
+		params:      map[string]map[string]string{},
+		images:      map[string]map[string]*Image{},
+		ECRPassword: "ecr-password-from-the-fake",
+		Clock:       NewClock(),
+	}
+	s.ib = newImageBuilder(s)
+	s.httpServer = httptest.NewServer(s)
+	return s
+}
+
+// URL is the endpoint to give the SDK (AWS_ENDPOINT_URL).
+func (s *Server) URL() string { return s.httpServer.URL }
+
+// Close stops the server.
+func (s *Server) Close() { s.httpServer.Close() }
+
+// AllowOnly restricts the caller to these IAM actions; others are denied
+// the way each service denies them.
+func (s *Server) AllowOnly(actions []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.policy = map[string]bool{}
+	for _, a := range actions {
+		s.policy[a] = true
+	}
+}
+
+// AddFault makes calls fail as f says.
+func (s *Server) AddFault(f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, &f)
+}
+
+// Calls returns the calls so far.
+func (s *Server) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Call(nil), s.calls...)
+}
+
+// CountCalls counts calls of one IAM action ("" counts all).
+func (s *Server) CountCalls(action string) int {
+	n := 0
+	for _, c := range s.Calls() {
+		if action == "" || c.Action == action {
+			n++
+		}
+	}
+	return n
+}
+
+// ResetCalls forgets the calls so far.
+func (s *Server) ResetCalls() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = nil
+}
+
+// SetParameter stores an SSM parameter in a region.
+func (s *Server) SetParameter(region, name, value string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.params[region] == nil {
+		s.params[region] = map[string]string{}
+	}
+	s.params[region][name] = value
+}
+
+// Parameter reads an SSM parameter.
+func (s *Server) Parameter(region, name string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.params[region][name]
+	return v, ok
+}
+
+// apiError is an error answer in the service's own shape.
+type apiError struct {
+	status        int
+	code, message string
+}
+
+func (e *apiError) Error() string { return e.code + ": " + e.message }
+
+func errorf(status int, code, format string, args ...any) *apiError {
+	return &apiError{status, code, fmt.Sprintf(format, args...)}
+}
+
+type protocol int
+
+const (
+	awsJSON protocol = iota
+	query
+	ec2Query
+	restJSON
+)
+
+// request is one decoded call.
+type request struct {
+	proto   protocol
+	service string
+	region  string
+	action  string // operation name
+	form    url.Values
+	body    map[string]any
+	raw     []byte
+	http    *http.Request
+}
+
+var scopeRE = regexp.MustCompile(`Credential=[^/]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request`)
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	raw, _ := io.ReadAll(r.Body)
+	req := &request{raw: raw, http: r, region: "us-east-1"}
+	if m := scopeRE.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+		req.region, req.service = m[1], m[2]
+	}
+	switch target := r.Header.Get("X-Amz-Target"); {
+	case target != "":
+		req.proto = awsJSON
+		svc, op, _ := strings.Cut(target, ".")
+		req.action = op
+		switch svc {
+		case "AmazonSSM":
+			req.service = "ssm"
+		case "AmazonEC2ContainerRegistry_V20150921":
+			req.service = "ecr"
+		}
+		_ = json.Unmarshal(raw, &req.body)
+	case strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded"):
+		req.form, _ = url.ParseQuery(string(raw))
+		req.action = req.form.Get("Action")
+		req.proto = query
+		if req.service == "ec2" {
+			req.proto = ec2Query
+		}
+	default:
+		req.proto = restJSON
+		req.service = "imagebuilder"
+		if len(raw) > 0 {
+			_ = json.Unmarshal(raw, &req.body)
+		}
+	}
+
+	var out any
+	var err *apiError
+	if req.service == "imagebuilder" {
+		req.action, out, err = s.ib.route(req)
+	}
+	iamAction := req.service + ":" + req.action
+	s.mu.Lock()
+	s.calls = append(s.calls, Call{Action: iamAction, Region: req.region})
+	if err == nil {
+		err = s.checkLocked(req, iamAction)
+	}
+	s.mu.Unlock()
+	if err == nil && req.service != "imagebuilder" {
+		out, err = s.dispatch(req)
+	} else if err == nil {
+		out, err = s.ib.handle(req)
+	}
+	if err != nil {
+		writeError(w, req, err)
+		return
+	}
+	writeResult(w, req, out)
+}
+
+// checkLocked applies the policy and injected faults.
+func (s *Server) checkLocked(req *request, action string) *apiError {
+	for _, f := range s.faults {
+		if (f.Action == action || f.Action == "*") && (f.Times == 0 || f.used < f.Times) {
+			f.used++
+			return &apiError{f.Status, f.Code, f.Message}
+		}
+	}
+	if s.policy != nil && !s.policy[action] && action != "sts:GetCallerIdentity" {
+		msg := fmt.Sprintf("User: arn:aws:sts::%s:assumed-role/winbake/ci is not authorized to perform: %s", Account, action)
+		switch req.service {
+		case "ec2":
+			return errorf(403, "UnauthorizedOperation", "You are not authorized to perform this operation. %s", msg)
+		case "imagebuilder":
+			return errorf(403, "AccessDeniedException", "%s", msg)
+		default:
+			return errorf(400, "AccessDeniedException", "%s", msg)
+		}
+	}
+	return nil
+}
+
+func (s *Server) dispatch(req *request) (any, *apiError) {
+	switch req.service + ":" + req.action {
+	case "ssm:GetParameter":
+		return s.getParameter(req)
+	case "ssm:PutParameter":
+		return s.putParameter(req)
+	case "ec2:DescribeImages":
+		return s.describeImages(req)
+	case "ec2:CreateLaunchTemplateVersion":
+		return s.createLaunchTemplateVersion(req)
+	case "ec2:ModifyLaunchTemplate":
+		return s.modifyLaunchTemplate(req)
+	case "ec2:DescribeSubnets":
+		return s.describeSubnets(req)
+	case "ecr:GetAuthorizationToken":
+		return s.getAuthorizationToken(req)
+	case "sts:GetCallerIdentity":
+		return getCallerIdentityResponse{
+			XMLNS:  "https://sts.amazonaws.com/doc/2011-06-15/",
+			Result: callerIdentity{Arn: "arn:aws:sts::" + Account + ":assumed-role/winbake/ci", UserID: "AROAFAKE:ci", Account: Account},
+		}, nil
+	}
+	return nil, errorf(400, "InvalidAction", "the fake does not implement %s:%s", req.service, req.action)
+}
+
+type getCallerIdentityResponse struct {
+	XMLName xml.Name       `xml:"GetCallerIdentityResponse"`
+	XMLNS   string         `xml:"xmlns,attr"`
+	Result  callerIdentity `xml:"GetCallerIdentityResult"`
+}
+
+type callerIdentity struct {
+	Arn     string `xml:"Arn"`
+	UserID  string `xml:"UserId"`
+	Account string `xml:"Account"`
+}
+
+func writeResult(w http.ResponseWriter, req *request, out any) {
+	switch req.proto {
+	case awsJSON:
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		_ = json.NewEncoder(w).Encode(out)
+	case restJSON:
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(out)
+	default:
+		w.Header().Set("Content-Type", "text/xml")
+		_, _ = io.WriteString(w, xml.Header)
+		_ = xml.NewEncoder(w).Encode(out)
+	}
+}
+
+func writeError(w http.ResponseWriter, req *request, e *apiError) {
+	switch req.proto {
+	case awsJSON:
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.WriteHeader(e.status)
+		_ = json.NewEncoder(w).Encode(map[string]string{"__type": e.code, "message": e.message})
+	case restJSON:
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Amzn-ErrorType", e.code)
+		w.WriteHeader(e.status)
+		_ = json.NewEncoder(w).Encode(map[string]string{"message": e.message})
+	case ec2Query:
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(e.status)
+		fmt.Fprintf(w, "<Response><Errors><Error><Code>%s</Code><Message>%s</Message></Error></Errors><RequestID>fake</RequestID></Response>", e.code, xmlEscape(e.message))
+	default:
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(e.status)
+		fmt.Fprintf(w, "<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>fake</RequestId></ErrorResponse>", e.code, xmlEscape(e.message))
+	}
+}
+
+func xmlEscape(s string) string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s))
+	return b.String()
+}
+
+func str(m map[string]any, key string) string {
+	v, _ := m[key].(string)
+	return v
+}
