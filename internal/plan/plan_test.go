@@ -87,7 +87,7 @@ func newWorld(t *testing.T, auth bool) *world {
 
 func (w *world) ref(repoTag string) string { return w.reg.Host + "/" + repoTag }
 
-func (w *world) planner(t *testing.T, rt http.RoundTripper) *plan.Planner {
+func (w *world) planner(t testing.TB, rt http.RoundTripper) *plan.Planner {
 	clients, err := awsclient.Load(context.Background())
 	if err != nil {
 		t.Fatal(err)
