@@ -64,14 +64,14 @@ func ParentImage(img config.Image, baseAMI string) string {
 	return "ssm:" + v.SSMParameter(img.Kubernetes)
 }
 
-// NewRecipe builds the image recipe of an image, built in its first region.
-func NewRecipe(img config.Image, account, componentVersion, parent string) Recipe {
-	region := img.BuildRegion()
+// NewRecipe builds the image recipe of an image, built in its first
+// region, around our component (by ARN) and the parent image.
+func NewRecipe(img config.Image, componentARN, parent string) Recipe {
 	var comps []RecipeComponent
 	if img.UpdatesEnabled() {
-		comps = append(comps, RecipeComponent{UpdateWindowsARN(region)})
+		comps = append(comps, RecipeComponent{UpdateWindowsARN(img.BuildRegion())})
 	}
-	comps = append(comps, RecipeComponent{ComponentARN(region, account, img.Name, componentVersion)})
+	comps = append(comps, RecipeComponent{componentARN})
 	return Recipe{
 		Name:            ComponentName(img.Name),
 		Description:     fmt.Sprintf("EKS Windows %s for Kubernetes %s with %d cached container images", img.Windows, img.Kubernetes, len(img.Cache)),

@@ -38,7 +38,7 @@ func Render(cfg *config.Config, pins map[string]Pins, account string) (map[strin
 		if err != nil {
 			return nil, err
 		}
-		recipe, err := MarshalRecipe(NewRecipe(img, account, "x.x.x", ParentImage(img, p.BaseAMI)))
+		recipe, err := MarshalRecipe(NewRecipe(img, ComponentARN(img.BuildRegion(), account, img.Name, "x.x.x"), ParentImage(img, p.BaseAMI)))
 		if err != nil {
 			return nil, fmt.Errorf("encoding the recipe of %s: %w", img.Name, err)
 		}

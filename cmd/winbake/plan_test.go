@@ -87,7 +87,7 @@ func TestRenderRejectsStalePlan(t *testing.T) {
 	cfg, _ := os.ReadFile(filepath.Join(dir, "winbake.yaml"))
 	os.WriteFile(filepath.Join(dir, "winbake.yaml"), []byte(strings.Replace(string(cfg), "cache: [", "cache: [nginx, ", 1)), 0o644)
 	_, _, err := runIn(t, dir, "render", "--plan", "plan.json")
-	if err == nil || !strings.Contains(err.Error(), "plan.json has no digest for nginx of image win; re-run winbake plan") {
+	if err == nil || !strings.Contains(err.Error(), "plan.json: no digest for nginx of image win; re-run winbake plan") {
 		t.Errorf("err = %v (ref %s)", err, ref)
 	}
 }

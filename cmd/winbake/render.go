@@ -37,9 +37,7 @@ func runRender(_ context.Context, args []string, stdout, stderr io.Writer) error
 	return writeFiles(*outDir, files, stdout)
 }
 
-// pinsFromPlan reads what a plan pinned for each configured image. The
-// plan must cover every image and every cache reference of the config, so
-// that what is baked is what was reviewed.
+// pinsFromPlan reads what a plan pinned for each configured image.
 func pinsFromPlan(cfg *config.Config, file string) (map[string]components.Pins, error) {
 	if file == "" {
 		return nil, nil
@@ -48,23 +46,14 @@ func pinsFromPlan(cfg *config.Config, file string) (map[string]components.Pins, 
 	if err != nil {
 		return nil, err
 	}
+	if err := p.Covers(cfg); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
 	pins := map[string]components.Pins{}
 	for _, img := range cfg.Images {
-		ip, ok := p.Find(img.Name)
-		if !ok {
-			return nil, fmt.Errorf("%s has no plan for image %s; re-run winbake plan", file, img.Name)
-		}
-		if ip.Windows != img.Windows || ip.Kubernetes != img.Kubernetes {
-			return nil, fmt.Errorf("%s planned %s for Windows %s and Kubernetes %s, but the config says %s and %s; re-run winbake plan", file, img.Name, ip.Windows, ip.Kubernetes, img.Windows, img.Kubernetes)
-		}
-		digests := ip.Digests()
-		for _, ref := range img.Cache {
-			if digests[ref] == "" {
-				return nil, fmt.Errorf("%s has no digest for %s of image %s; re-run winbake plan", file, ref, img.Name)
-			}
-		}
+		ip, _ := p.Find(img.Name)
 		base, _ := ip.BaseAMIIn(img.BuildRegion())
-		pins[img.Name] = components.Pins{BaseAMI: base.AMI, Digests: digests}
+		pins[img.Name] = components.Pins{BaseAMI: base.AMI, Digests: ip.Digests()}
 	}
 	return pins, nil
 }

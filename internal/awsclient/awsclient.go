@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/imagebuilder"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -87,4 +88,9 @@ func (c *Clients) ImageBuilder(region string) *imagebuilder.Client {
 // STS returns the STS client of a region.
 func (c *Clients) STS(region string) *sts.Client {
 	return get(c, "sts", region, func(cfg aws.Config) *sts.Client { return sts.NewFromConfig(cfg) })
+}
+
+// IAM returns the IAM client (IAM is global).
+func (c *Clients) IAM() *iam.Client {
+	return get(c, "iam", "", func(cfg aws.Config) *iam.Client { return iam.NewFromConfig(cfg) })
 }

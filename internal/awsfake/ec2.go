@@ -202,49 +202,6 @@ type tagItem struct {
 	Value string `xml:"value"`
 }
 
-// LaunchTemplateVersion is one version of a launch template.
-type LaunchTemplateVersion struct {
-	Number  int
-	ImageID string
-}
-
-func (s *Server) createLaunchTemplateVersion(req *request) (any, *apiError) {
-	id := req.form.Get("LaunchTemplateId")
-	ami := req.form.Get("LaunchTemplateData.ImageId")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	lt, ok := s.ib.launchTemplates[req.region+"/"+id]
-	if !ok {
-		return nil, errorf(400, "InvalidLaunchTemplateId.NotFound", "The specified launch template, with template ID %s, does not exist.", id)
-	}
-	lt.versions = append(lt.versions, LaunchTemplateVersion{Number: len(lt.versions) + 1, ImageID: ami})
-	type version struct {
-		Number int    `xml:"versionNumber"`
-		ID     string `xml:"launchTemplateId"`
-	}
-	return struct {
-		XMLName xml.Name `xml:"CreateLaunchTemplateVersionResponse"`
-		XMLNS   string   `xml:"xmlns,attr"`
-		Version version  `xml:"launchTemplateVersion"`
-	}{XMLNS: ec2NS, Version: version{len(lt.versions), id}}, nil
-}
-
-func (s *Server) modifyLaunchTemplate(req *request) (any, *apiError) {
-	id := req.form.Get("LaunchTemplateId")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	lt, ok := s.ib.launchTemplates[req.region+"/"+id]
-	if !ok {
-		return nil, errorf(400, "InvalidLaunchTemplateId.NotFound", "The specified launch template, with template ID %s, does not exist.", id)
-	}
-	n, _ := strconv.Atoi(req.form.Get("SetDefaultVersion"))
-	lt.defaultVersion = n
-	return struct {
-		XMLName xml.Name `xml:"ModifyLaunchTemplateResponse"`
-		XMLNS   string   `xml:"xmlns,attr"`
-	}{XMLNS: ec2NS}, nil
-}
-
 func (s *Server) describeSubnets(req *request) (any, *apiError) {
 	ids := indexed(req.form, "SubnetId")
 	s.mu.Lock()
@@ -265,4 +222,26 @@ func (s *Server) describeSubnets(req *request) (any, *apiError) {
 		XMLNS   string   `xml:"xmlns,attr"`
 		Subnets []subnet `xml:"subnetSet>item"`
 	}{XMLNS: ec2NS, Subnets: out}, nil
+}
+
+func (s *Server) getInstanceProfile(req *request) (any, *apiError) {
+	name := req.form.Get("InstanceProfileName")
+	s.mu.Lock()
+	ok := s.ib.profiles[name]
+	s.mu.Unlock()
+	if !ok {
+		return nil, &apiError{404, "NoSuchEntity", fmt.Sprintf("Instance Profile %s cannot be found.", name)}
+	}
+	type profile struct {
+		Name string `xml:"InstanceProfileName"`
+		Arn  string `xml:"Arn"`
+		ID   string `xml:"InstanceProfileId"`
+		Path string `xml:"Path"`
+		Date string `xml:"CreateDate"`
+	}
+	return struct {
+		XMLName xml.Name `xml:"GetInstanceProfileResponse"`
+		XMLNS   string   `xml:"xmlns,attr"`
+		Profile profile  `xml:"GetInstanceProfileResult>InstanceProfile"`
+	}{XMLNS: "https://iam.amazonaws.com/doc/2010-05-08/", Profile: profile{name, "arn:aws:iam::" + Account + ":instance-profile/" + name, "AIPAFAKE", "/", "2026-01-01T00:00:00Z"}}, nil
 }

@@ -1,26 +1,532 @@
 package awsfake
 
-// imageBuilder is the fake's EC2 Image Builder state.
-type imageBuilder struct {
-	s               *Server
-	launchTemplates map[string]*launchTemplate // region/id
-	subnets         map[string]bool            // region/id
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Build says how the next image build behaves.
+type Build struct {
+	// Timeline is how long each state lasts before the next; the build is
+	// AVAILABLE after the last. Default: DefaultTimeline.
+	Timeline []Phase
+	// FailIn makes the build FAILED when it reaches this state.
+	FailIn string
+	Reason string
+	// Never keeps the build in BUILDING forever.
+	Never bool
+	// SkipRegions get no AMI: a partial distribution, reported as FAILED.
+	SkipRegions []string
 }
 
-type launchTemplate struct {
-	versions       []LaunchTemplateVersion
-	defaultVersion int
+// Phase is one state of a build and how long it lasts.
+type Phase struct {
+	State string
+	For   time.Duration
+}
+
+// DefaultTimeline is a 60-minute Windows build.
+var DefaultTimeline = []Phase{
+	{"PENDING", time.Minute}, {"CREATING", 2 * time.Minute}, {"BUILDING", 40 * time.Minute},
+	{"TESTING", 12 * time.Minute}, {"DISTRIBUTING", 5 * time.Minute},
+}
+
+// imageBuilder is the fake's EC2 Image Builder state, per region.
+type imageBuilder struct {
+	s          *Server
+	components []*ibResource // build versions
+	recipes    []*ibResource
+	infras     map[string]*ibResource // region/name
+	dists      map[string]*ibResource
+	builds     []*ibBuild
+	tokens     map[string]tokenUse
+	next       Build
+	subnets    map[string]bool // region/subnet-id
+	profiles   map[string]bool // instance profile names
+	// ListDelay hides new resources from List* answers this long, as
+	// Image Builder's eventually consistent lists do.
+	listDelay time.Duration
+}
+
+type ibResource struct {
+	region, arn, name, version string
+	created, updated      time.Time
+	body                  map[string]any
+}
+
+type ibBuild struct {
+	ibResource
+	started  time.Time
+	behavior Build
+	amis     []map[string]any
+	done     bool
+}
+
+type tokenUse struct {
+	hash string
+	out  any
 }
 
 func newImageBuilder(s *Server) *imageBuilder {
-	return &imageBuilder{s: s, launchTemplates: map[string]*launchTemplate{}, subnets: map[string]bool{}}
+	return &imageBuilder{s: s, infras: map[string]*ibResource{}, dists: map[string]*ibResource{},
+		tokens: map[string]tokenUse{}, subnets: map[string]bool{}, profiles: map[string]bool{}}
 }
 
-// route names the operation of a REST-JSON request before it is checked.
+// SetNextBuild sets how the next CreateImage build behaves.
+func (s *Server) SetNextBuild(b Build) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ib.next = b
+}
+
+// SetListDelay makes List* answers lag behind creates by d.
+func (s *Server) SetListDelay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ib.listDelay = d
+}
+
+// AddSubnet makes a subnet exist in a region.
+func (s *Server) AddSubnet(region, id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ib.subnets[region+"/"+id] = true
+}
+
+// AddInstanceProfile makes an IAM instance profile exist.
+func (s *Server) AddInstanceProfile(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ib.profiles[name] = true
+}
+
+// Counts of Image Builder resources, for idempotency tests.
+type Counts struct {
+	Components, Recipes, Infrastructure, Distribution, Builds int
+}
+
+// ImageBuilderCounts counts what exists.
+func (s *Server) ImageBuilderCounts() Counts {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return Counts{len(s.ib.components), len(s.ib.recipes), len(s.ib.infras), len(s.ib.dists), len(s.ib.builds)}
+}
+
+// ComponentVersions lists the versions of a component, in creation order.
+func (s *Server) ComponentVersions(name string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, c := range s.ib.components {
+		if c.name == name {
+			out = append(out, c.version)
+		}
+	}
+	return out
+}
+
+// impliedActions are the IAM actions an operation needs besides its own.
+var impliedActions = map[string][]string{
+	"CreateImageRecipe": {"imagebuilder:GetComponent"},
+	"CreateImage":       {"imagebuilder:GetImageRecipe", "imagebuilder:GetInfrastructureConfiguration", "imagebuilder:GetDistributionConfiguration", "iam:PassRole"},
+}
+
+// route names the operation of a REST-JSON request.
 func (ib *imageBuilder) route(req *request) (string, any, *apiError) {
-	return "", nil, errorf(404, "InvalidRequestException", "the fake does not implement %s %s", req.http.Method, req.http.URL.Path)
+	p := strings.TrimPrefix(req.http.URL.Path, "/")
+	if strings.HasPrefix(p, "tags/") {
+		if req.http.Method == "POST" {
+			return "TagResource", nil, nil
+		}
+		return "ListTagsForResource", nil, nil
+	}
+	if strings.Contains(p, "/") || p == "" {
+		return "", nil, errorf(404, "InvalidRequestException", "no operation at %s", req.http.URL.Path)
+	}
+	return p, nil, nil
 }
 
 func (ib *imageBuilder) handle(req *request) (any, *apiError) {
-	return nil, errorf(404, "InvalidRequestException", "not implemented")
+	s := ib.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	extra := impliedActions[req.action]
+	if len(req.body) > 0 && req.body["tags"] != nil && strings.HasPrefix(req.action, "Create") {
+		extra = append(extra, "imagebuilder:TagResource")
+	}
+	for _, a := range extra {
+		if s.policy != nil && !s.policy[a] {
+			return nil, errorf(403, "AccessDeniedException", "User: arn:aws:sts::%s:assumed-role/winbake/ci is not authorized to perform: %s (needed by %s)", Account, a, req.action)
+		}
+	}
+	// Idempotency: a token replays its first answer, or is refused when
+	// the parameters differ.
+	if tok := str(req.body, "clientToken"); tok != "" {
+		key := req.region + "/" + req.action + "/" + tok
+		params := map[string]any{}
+		for k, v := range req.body {
+			if k != "clientToken" {
+				params[k] = v
+			}
+		}
+		h := hashJSON(params)
+		if used, ok := ib.tokens[key]; ok {
+			if used.hash != h {
+				return nil, errorf(400, "IdempotentParameterMismatchException", "The client token %s was used with different parameters.", tok)
+			}
+			return used.out, nil
+		}
+		out, err := ib.do(req)
+		if err == nil {
+			ib.tokens[key] = tokenUse{h, out}
+		}
+		return out, err
+	}
+	return ib.do(req)
 }
+
+func hashJSON(v any) string {
+	b, _ := json.Marshal(v)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+func (ib *imageBuilder) arn(region, kind, name string, rest ...string) string {
+	return strings.Join(append([]string{fmt.Sprintf("arn:aws:imagebuilder:%s:%s:%s/%s", region, Account, kind, name)}, rest...), "/")
+}
+
+func (ib *imageBuilder) do(req *request) (any, *apiError) {
+	now := ib.s.Clock.Now()
+	q := req.http.URL.Query()
+	b := req.body
+	switch req.action {
+	case "CreateComponent":
+		name, version := str(b, "name"), str(b, "semanticVersion")
+		if !validSemver(version) {
+			return nil, errorf(400, "InvalidParameterValueException", "The value supplied for parameter 'semanticVersion' is not valid: %s", version)
+		}
+		for _, c := range ib.components {
+			if c.region == req.region && c.name == name && c.version == version {
+				return nil, errorf(400, "ResourceAlreadyExistsException", "The following resource 'Component' already exists: %s/%s", name, version)
+			}
+		}
+		if data := str(b, "data"); len(data) > 16000 {
+			return nil, errorf(400, "InvalidParameterValueException", "component data is over 16000 characters")
+		}
+		c := &ibResource{region: req.region, arn: ib.arn(req.region, "component", strings.ToLower(name), version, "1"), name: name, version: version, created: now, body: b}
+		ib.components = append(ib.components, c)
+		return map[string]any{"requestId": "fake", "clientToken": str(b, "clientToken"), "componentBuildVersionArn": c.arn}, nil
+	case "ListComponents":
+		name := filterValue(b, "name")
+		var list []map[string]any
+		for _, c := range ib.components {
+			if c.region == req.region && (name == "" || c.name == name) && ib.visible(c.created) {
+				list = append(list, map[string]any{"arn": versionARN(c.arn), "name": c.name, "version": c.version,
+					"description": c.body["description"], "owner": Account, "platform": "Windows", "type": "BUILD", "dateCreated": c.created.Format(time.RFC3339)})
+			}
+		}
+		return map[string]any{"requestId": "fake", "componentVersionList": list}, nil
+	case "CreateImageRecipe":
+		name, version := str(b, "name"), str(b, "semanticVersion")
+		if !validSemver(version) {
+			return nil, errorf(400, "InvalidParameterValueException", "The value supplied for parameter 'semanticVersion' is not valid: %s", version)
+		}
+		for _, r := range ib.recipes {
+			if r.region == req.region && r.name == name && r.version == version {
+				return nil, errorf(400, "ResourceAlreadyExistsException", "The following resource 'ImageRecipe' already exists: %s/%s", name, version)
+			}
+		}
+		comps, _ := b["components"].([]any)
+		for _, c := range comps {
+			arn := str(c.(map[string]any), "componentArn")
+			if !ib.componentExists(req.region, arn) {
+				return nil, errorf(400, "InvalidParameterValueException", "The component %s does not exist", arn)
+			}
+		}
+		r := &ibResource{region: req.region, arn: ib.arn(req.region, "image-recipe", strings.ToLower(name), version), name: name, version: version, created: now, body: b}
+		ib.recipes = append(ib.recipes, r)
+		return map[string]any{"requestId": "fake", "clientToken": str(b, "clientToken"), "imageRecipeArn": r.arn}, nil
+	case "ListImageRecipes":
+		name := filterValue(b, "name")
+		var list []map[string]any
+		for _, r := range ib.recipes {
+			if r.region == req.region && (name == "" || r.name == name) && ib.visible(r.created) {
+				list = append(list, map[string]any{"arn": r.arn, "name": r.name, "owner": Account, "platform": "Windows",
+					"parentImage": r.body["parentImage"], "tags": r.body["tags"], "dateCreated": r.created.Format(time.RFC3339)})
+			}
+		}
+		return map[string]any{"requestId": "fake", "imageRecipeSummaryList": list}, nil
+	case "CreateInfrastructureConfiguration", "CreateDistributionConfiguration":
+		store, kind, field := ib.infras, "infrastructure-configuration", "infrastructureConfigurationArn"
+		if req.action == "CreateDistributionConfiguration" {
+			store, kind, field = ib.dists, "distribution-configuration", "distributionConfigurationArn"
+		}
+		if kind == "infrastructure-configuration" && !ib.profiles[str(b, "instanceProfileName")] {
+			return nil, errorf(400, "InvalidParameterValueException", "The instance profile %s does not exist", str(b, "instanceProfileName"))
+		}
+		name := str(b, "name")
+		if _, ok := store[req.region+"/"+name]; ok {
+			return nil, errorf(400, "ResourceAlreadyExistsException", "The following resource already exists: %s", name)
+		}
+		r := &ibResource{region: req.region, arn: ib.arn(req.region, kind, strings.ToLower(name)), name: name, created: now, updated: now, body: b}
+		store[req.region+"/"+name] = r
+		return map[string]any{"requestId": "fake", "clientToken": str(b, "clientToken"), field: r.arn}, nil
+	case "UpdateInfrastructureConfiguration", "UpdateDistributionConfiguration":
+		store, field := ib.infras, "infrastructureConfigurationArn"
+		if req.action == "UpdateDistributionConfiguration" {
+			store, field = ib.dists, "distributionConfigurationArn"
+		}
+		for _, r := range store {
+			if r.arn == str(b, field) {
+				if field == "infrastructureConfigurationArn" && !ib.profiles[str(b, "instanceProfileName")] {
+					return nil, errorf(400, "InvalidParameterValueException", "The instance profile %s does not exist", str(b, "instanceProfileName"))
+				}
+				body := map[string]any{}
+				for k, v := range b {
+					body[k] = v
+				}
+				body["name"], body["tags"] = r.name, r.body["tags"]
+				r.body, r.updated = body, now
+				return map[string]any{"requestId": "fake", "clientToken": str(b, "clientToken"), field: r.arn}, nil
+			}
+		}
+		return nil, errorf(404, "ResourceNotFoundException", "%s does not exist", str(b, field))
+	case "ListInfrastructureConfigurations", "ListDistributionConfigurations":
+		store, list := ib.infras, "infrastructureConfigurationSummaryList"
+		if req.action == "ListDistributionConfigurations" {
+			store, list = ib.dists, "distributionConfigurationSummaryList"
+		}
+		name := filterValue(b, "name")
+		var out []map[string]any
+		for _, r := range sortedResources(store) {
+			if r.region == req.region && (name == "" || r.name == name) && ib.visible(r.created) {
+				out = append(out, map[string]any{"arn": r.arn, "name": r.name, "description": r.body["description"], "tags": r.body["tags"],
+					"dateCreated": r.created.Format(time.RFC3339), "dateUpdated": r.updated.Format(time.RFC3339)})
+			}
+		}
+		return map[string]any{"requestId": "fake", list: out}, nil
+	case "GetInfrastructureConfiguration", "GetDistributionConfiguration":
+		store, param, field := ib.infras, "infrastructureConfigurationArn", "infrastructureConfiguration"
+		if req.action == "GetDistributionConfiguration" {
+			store, param, field = ib.dists, "distributionConfigurationArn", "distributionConfiguration"
+		}
+		for _, r := range store {
+			if r.arn == q.Get(param) {
+				body := map[string]any{"arn": r.arn}
+				for k, v := range r.body {
+					if k != "clientToken" {
+						body[k] = v
+					}
+				}
+				return map[string]any{"requestId": "fake", field: body}, nil
+			}
+		}
+		return nil, errorf(404, "ResourceNotFoundException", "%s does not exist", q.Get(param))
+	case "CreateImage":
+		recipe := ib.find(ib.recipes, str(b, "imageRecipeArn"))
+		if recipe == nil {
+			return nil, errorf(404, "ResourceNotFoundException", "The image recipe %s does not exist", str(b, "imageRecipeArn"))
+		}
+		infra, dist := ib.findIn(ib.infras, str(b, "infrastructureConfigurationArn")), ib.findIn(ib.dists, str(b, "distributionConfigurationArn"))
+		if infra == nil || dist == nil {
+			return nil, errorf(404, "ResourceNotFoundException", "the infrastructure or distribution configuration does not exist")
+		}
+		n := 1
+		for _, bl := range ib.builds {
+			if strings.HasPrefix(bl.arn, ib.arn(req.region, "image", strings.ToLower(recipe.name), recipe.version)+"/") {
+				n++
+			}
+		}
+		bl := &ibBuild{ibResource: ibResource{region: req.region, arn: ib.arn(req.region, "image", strings.ToLower(recipe.name), recipe.version, strconv.Itoa(n)),
+			name: recipe.name, version: recipe.version, created: now, body: b}, started: now, behavior: ib.next}
+		ib.next = Build{}
+		if bl.behavior.Timeline == nil {
+			bl.behavior.Timeline = DefaultTimeline
+		}
+		ib.builds = append(ib.builds, bl)
+		return map[string]any{"requestId": "fake", "clientToken": str(b, "clientToken"), "imageBuildVersionArn": bl.arn}, nil
+	case "GetImage":
+		for _, bl := range ib.builds {
+			if bl.arn == q.Get("imageBuildVersionArn") {
+				return map[string]any{"requestId": "fake", "image": ib.imageView(bl)}, nil
+			}
+		}
+		return nil, errorf(404, "ResourceNotFoundException", "Image %s does not exist", q.Get("imageBuildVersionArn"))
+	case "ListImageBuildVersions":
+		prefix := str(b, "imageVersionArn") + "/"
+		var list []map[string]any
+		for _, bl := range ib.builds {
+			if strings.HasPrefix(bl.arn, prefix) && ib.visible(bl.created) {
+				list = append(list, ib.imageView(bl))
+			}
+		}
+		return map[string]any{"requestId": "fake", "imageSummaryList": list}, nil
+	case "GetComponent":
+		arn := q.Get("componentBuildVersionArn")
+		for _, c := range ib.components {
+			if c.arn == arn || versionARN(c.arn) == arn {
+				return map[string]any{"requestId": "fake", "component": map[string]any{"arn": c.arn, "name": c.name, "version": c.version, "description": c.body["description"], "data": c.body["data"], "tags": c.body["tags"]}}, nil
+			}
+		}
+		return nil, errorf(404, "ResourceNotFoundException", "Component %s does not exist", arn)
+	case "TagResource":
+		return map[string]any{}, nil
+	}
+	return nil, errorf(400, "InvalidRequestException", "the fake does not implement Image Builder %s", req.action)
+}
+
+// imageView is an image as GetImage and ListImageBuildVersions show it,
+// its state computed from the simulated clock.
+func (ib *imageBuilder) imageView(bl *ibBuild) map[string]any {
+	state, reason := ib.stateOf(bl)
+	v := map[string]any{
+		"arn": bl.arn, "name": bl.name, "version": bl.version + "/" + bl.arn[strings.LastIndex(bl.arn, "/")+1:],
+		"platform": "Windows", "type": "AMI", "owner": Account, "tags": bl.body["tags"],
+		"dateCreated": bl.created.Format(time.RFC3339),
+		"state":       map[string]any{"status": state, "reason": reason},
+	}
+	if bl.amis != nil {
+		v["outputResources"] = map[string]any{"amis": bl.amis}
+	}
+	return v
+}
+
+func (ib *imageBuilder) stateOf(bl *ibBuild) (string, string) {
+	elapsed := ib.s.Clock.Now().Sub(bl.started)
+	b := bl.behavior
+	for _, p := range b.Timeline {
+		if b.FailIn == p.State && elapsed >= 0 {
+			return "FAILED", b.Reason
+		}
+		if b.Never && p.State == "BUILDING" {
+			return "BUILDING", ""
+		}
+		if elapsed < p.For {
+			return p.State, ""
+		}
+		elapsed -= p.For
+	}
+	ib.distribute(bl)
+	if len(b.SkipRegions) > 0 {
+		return "FAILED", "Distribution failed for region(s) " + strings.Join(b.SkipRegions, ", ") + ": AMI copy failed"
+	}
+	return "AVAILABLE", ""
+}
+
+// distribute creates the output AMIs once, in every region of the
+// distribution configuration, tagged as it says.
+func (ib *imageBuilder) distribute(bl *ibBuild) {
+	if bl.done {
+		return
+	}
+	bl.done = true
+	bl.amis = []map[string]any{}
+	dist := ib.findIn(ib.dists, str(bl.body, "distributionConfigurationArn"))
+	dists, _ := dist.body["distributions"].([]any)
+	for _, d := range dists {
+		dm := d.(map[string]any)
+		region := str(dm, "region")
+		if contains(bl.behavior.SkipRegions, region) {
+			continue
+		}
+		ami, _ := dm["amiDistributionConfiguration"].(map[string]any)
+		name := strings.ReplaceAll(str(ami, "name"), "{{imagebuilder:buildDate}}", ib.s.Clock.Now().Format("2006-01-02T15-04-05Z"))
+		tags := map[string]string{}
+		if t, ok := ami["amiTags"].(map[string]any); ok {
+			for k, v := range t {
+				tags[k] = fmt.Sprint(v)
+			}
+		}
+		id := ib.s.addImageLocked(region, Image{Name: name, Tags: tags})
+		bl.amis = append(bl.amis, map[string]any{"region": region, "image": id, "name": name, "accountId": Account})
+		if ssms, ok := dm["ssmParameterConfigurations"].([]any); ok {
+			for _, p := range ssms {
+				pname := str(p.(map[string]any), "parameterName")
+				if ib.s.params[region] == nil {
+					ib.s.params[region] = map[string]string{}
+				}
+				ib.s.params[region][pname] = id
+			}
+		}
+	}
+}
+
+func (ib *imageBuilder) visible(created time.Time) bool {
+	return ib.s.Clock.Now().Sub(created) >= ib.listDelay
+}
+
+func (ib *imageBuilder) componentExists(region, arn string) bool {
+	if strings.Contains(arn, ":aws:component/") {
+		return true // Amazon-managed, such as update-windows
+	}
+	for _, c := range ib.components {
+		if c.region == region && (c.arn == arn || versionARN(c.arn) == arn) {
+			return true
+		}
+	}
+	return false
+}
+
+func (ib *imageBuilder) find(list []*ibResource, arn string) *ibResource {
+	for _, r := range list {
+		if r.arn == arn {
+			return r
+		}
+	}
+	return nil
+}
+
+func (ib *imageBuilder) findIn(store map[string]*ibResource, arn string) *ibResource {
+	for _, r := range store {
+		if r.arn == arn {
+			return r
+		}
+	}
+	return nil
+}
+
+func sortedResources(store map[string]*ibResource) []*ibResource {
+	var out []*ibResource
+	for _, r := range store {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].arn < out[j].arn })
+	return out
+}
+
+// versionARN drops the build number of a build version ARN.
+func versionARN(arn string) string { return arn[:strings.LastIndex(arn, "/")] }
+
+func filterValue(body map[string]any, name string) string {
+	filters, _ := body["filters"].([]any)
+	for _, f := range filters {
+		fm, _ := f.(map[string]any)
+		if str(fm, "name") == name {
+			if vals, ok := fm["values"].([]any); ok && len(vals) > 0 {
+				v, _ := vals[0].(string)
+				return v
+			}
+		}
+	}
+	return ""
+}
+
+func validSemver(v string) bool {
+	parts := strings.Split(v, ".")
+	if len(parts) != 3 {
+		return false
+	}
+	for _, p := range parts {
+		if _, err := strconv.Atoi(p); err != nil {
+			return false
+		}
+	}
+	return true
+}
+

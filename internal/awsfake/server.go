@@ -260,14 +260,12 @@ func (s *Server) dispatch(req *request) (any, *apiError) {
 		return s.putParameter(req)
 	case "ec2:DescribeImages":
 		return s.describeImages(req)
-	case "ec2:CreateLaunchTemplateVersion":
-		return s.createLaunchTemplateVersion(req)
-	case "ec2:ModifyLaunchTemplate":
-		return s.modifyLaunchTemplate(req)
 	case "ec2:DescribeSubnets":
 		return s.describeSubnets(req)
 	case "ecr:GetAuthorizationToken":
 		return s.getAuthorizationToken(req)
+	case "iam:GetInstanceProfile":
+		return s.getInstanceProfile(req)
 	case "sts:GetCallerIdentity":
 		return getCallerIdentityResponse{
 			XMLNS:  "https://sts.amazonaws.com/doc/2011-06-15/",

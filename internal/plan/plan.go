@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/registry"
 )
 
@@ -128,4 +129,31 @@ func Read(file string) (*Plan, error) {
 		return nil, fmt.Errorf("%s is a plan of version %d; this winbake reads version %d (re-run winbake plan)", file, p.Version, FormatVersion)
 	}
 	return &p, nil
+}
+
+// Covers checks that the plan is for this config: every image, its
+// variant, Kubernetes version, regions and every cache reference, so that
+// what is baked is what was reviewed.
+func (p *Plan) Covers(cfg *config.Config) error {
+	for _, img := range cfg.Images {
+		ip, ok := p.Find(img.Name)
+		if !ok {
+			return fmt.Errorf("no plan for image %s; re-run winbake plan", img.Name)
+		}
+		if ip.Windows != img.Windows || ip.Kubernetes != img.Kubernetes {
+			return fmt.Errorf("planned %s for Windows %s and Kubernetes %s, but the config says %s and %s; re-run winbake plan", img.Name, ip.Windows, ip.Kubernetes, img.Windows, img.Kubernetes)
+		}
+		for _, r := range img.Regions {
+			if b, ok := ip.BaseAMIIn(r); !ok || b.AMI == "" {
+				return fmt.Errorf("no base AMI planned for %s in %s; re-run winbake plan", img.Name, r)
+			}
+		}
+		digests := ip.Digests()
+		for _, ref := range img.Cache {
+			if digests[ref] == "" {
+				return fmt.Errorf("no digest for %s of image %s; re-run winbake plan", ref, img.Name)
+			}
+		}
+	}
+	return nil
 }
