@@ -56,8 +56,8 @@ type imageBuilder struct {
 
 type ibResource struct {
 	region, arn, name, version string
-	created, updated      time.Time
-	body                  map[string]any
+	created, updated           time.Time
+	body                       map[string]any
 }
 
 type ibBuild struct {
@@ -530,3 +530,19 @@ func validSemver(v string) bool {
 	return true
 }
 
+// BuildTimes says when a build started and when it became (or will
+// become) AVAILABLE, by its timeline.
+func (s *Server) BuildTimes(arn string) (started, available time.Time, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, bl := range s.ib.builds {
+		if bl.arn == arn {
+			end := bl.started
+			for _, p := range bl.behavior.Timeline {
+				end = end.Add(p.For)
+			}
+			return bl.started, end, true
+		}
+	}
+	return time.Time{}, time.Time{}, false
+}

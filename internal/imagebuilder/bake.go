@@ -647,4 +647,3 @@ func logLocation(img config.Image, ic config.ImageBuilder) string {
 	}
 	return loc
 }
-

@@ -157,7 +157,7 @@ func TestChangedCacheMakesNewPatchVersion(t *testing.T) {
 	if _, err := e.bake(t, e.planFor(digestA)); err != nil {
 		t.Fatal(err)
 	}
-	ip := e.planFor("sha256:"+strings.Repeat("b", 64))
+	ip := e.planFor("sha256:" + strings.Repeat("b", 64))
 	if _, err := e.bake(t, ip); err != nil {
 		t.Fatal(err)
 	}

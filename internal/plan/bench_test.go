@@ -109,4 +109,3 @@ func BenchmarkPlan50(b *testing.B) {
 		})
 	}
 }
-
