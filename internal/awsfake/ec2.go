@@ -17,7 +17,9 @@ func base64Std(s string) string { return base64.StdEncoding.EncodeToString([]byt
 type Image struct {
 	ID      string
 	Name    string
-	Owner   string // account ID, or "amazon"
+	Owner   string // account ID
+	// OwnerAlias is "amazon" for AMIs AWS publishes.
+	OwnerAlias string
 	Created time.Time
 	State   string // available, pending, failed
 	Public  bool
@@ -107,7 +109,7 @@ func (s *Server) describeImages(req *request) (any, *apiError) {
 		if len(owners) > 0 {
 			ok := false
 			for _, o := range owners {
-				ok = ok || o == img.Owner || (o == "self" && img.Owner == Account)
+				ok = ok || o == img.Owner || (o == "self" && img.Owner == Account) || o == img.OwnerAlias && o != ""
 			}
 			if !ok {
 				return false
@@ -153,7 +155,7 @@ func (s *Server) describeImages(req *request) (any, *apiError) {
 		if !matches(img) {
 			continue
 		}
-		item := imageItem{ID: img.ID, Name: img.Name, Owner: img.Owner, State: img.State, Public: img.Public,
+		item := imageItem{ID: img.ID, Name: img.Name, Owner: img.Owner, Alias: img.OwnerAlias, State: img.State, Public: img.Public,
 			Created: img.Created.UTC().Format("2006-01-02T15:04:05.000Z"), Platform: "windows"}
 		var tagKeys []string
 		for k := range img.Tags {
@@ -190,6 +192,7 @@ type imageItem struct {
 	ID       string    `xml:"imageId"`
 	Name     string    `xml:"name"`
 	Owner    string    `xml:"imageOwnerId"`
+	Alias    string    `xml:"imageOwnerAlias,omitempty"`
 	State    string    `xml:"imageState"`
 	Public   bool      `xml:"isPublic"`
 	Created  string    `xml:"creationDate"`

@@ -44,7 +44,7 @@ func (s *Server) AddEKSAMI(region, variant, kubernetes string) string {
 		panic("awsfake: unknown variant " + variant)
 	}
 	name := strings.TrimSuffix(v.AMINamePattern(kubernetes), "*") + s.Clock.Now().Format("2006.01.02")
-	id := s.AddImage(region, Image{Name: name, Owner: "801119661308", Public: true})
+	id := s.AddImage(region, Image{Name: name, Owner: "801119661308", OwnerAlias: "amazon", Public: true})
 	s.SetParameter(region, v.SSMParameter(kubernetes), id)
 	return id
 }
