@@ -15,15 +15,15 @@ func base64Std(s string) string { return base64.StdEncoding.EncodeToString([]byt
 
 // Image is an AMI in one region.
 type Image struct {
-	ID      string
-	Name    string
-	Owner   string // account ID
+	ID    string
+	Name  string
+	Owner string // account ID
 	// OwnerAlias is "amazon" for AMIs AWS publishes.
 	OwnerAlias string
-	Created time.Time
-	State   string // available, pending, failed
-	Public  bool
-	Tags    map[string]string
+	Created    time.Time
+	State      string // available, pending, failed
+	Public     bool
+	Tags       map[string]string
 }
 
 // AddImage stores an AMI in a region and returns its ID (generated when

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/winbake/winbake/internal/awsclient"
+	"github.com/winbake/winbake/internal/bakefile"
+	"github.com/winbake/winbake/internal/bump"
+	"github.com/winbake/winbake/internal/config"
+	"github.com/winbake/winbake/internal/git"
+	"github.com/winbake/winbake/internal/github"
+	"github.com/winbake/winbake/internal/rollout"
+)
+
+// amiFlags collects --ami REGION=AMI.
+type amiFlags []bakefile.AMI
+
+func (a *amiFlags) String() string { return fmt.Sprint(*a) }
+
+func (a *amiFlags) Set(v string) error {
+	region, ami, ok := strings.Cut(v, "=")
+	if !ok || !config.AMIPattern.MatchString(ami) || region == "" {
+		return fmt.Errorf("%q: expected REGION=AMI, such as us-east-1=ami-0123456789abcdef0", v)
+	}
+	*a = append(*a, bakefile.AMI{Region: region, AMI: ami})
+	return nil
+}
+
+func runBump(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bump", "[-c winbake.yaml] (--bake bake.json | --image NAME --ami REGION=AMI ...) [--dry-run | --no-pr] [--repo DIR]", stderr)
+	cfgFile := fs.String("c", "", "config `file` (default: winbake.yaml, .github/winbake.yaml, else the embedded default)")
+	bakeFile := fs.String("bake", "", "the bake.json of winbake bake")
+	image := fs.String("image", "", "bump this image to AMIs baked elsewhere (with --ami)")
+	var amis amiFlags
+	fs.Var(&amis, "ami", "`REGION=AMI` of the new AMI, repeated per region (with --image)")
+	dryRun := fs.Bool("dry-run", false, "print what would change and touch nothing")
+	noPR := fs.Bool("no-pr", false, "rewrite the working tree and stop: no commit, push or pull request")
+	repoDir := fs.String("repo", ".", "the repository to bump")
+	if help, err := parse(fs, args); help || err != nil {
+		return err
+	}
+	mode := rollout.PullRequest
+	switch {
+	case *dryRun && *noPR:
+		return errors.New("--dry-run and --no-pr exclude each other")
+	case *dryRun:
+		mode = rollout.DryRun
+	case *noPR:
+		mode = rollout.NoPR
+	}
+	cfg, err := loadConfig(*cfgFile, stderr)
+	if err != nil {
+		return err
+	}
+	baked, err := bakedImages(cfg, *bakeFile, *image, amis)
+	if err != nil {
+		return err
+	}
+	outcomes, err := bumpAll(ctx, cfg, baked, mode, *repoDir, os.Getenv, stdout)
+	for _, o := range outcomes {
+		if mode == rollout.PullRequest {
+			fmt.Fprintf(stdout, "%s: pull request %s %s\n", o.Image, o.Operation, o.URL)
+		}
+	}
+	return err
+}
+
+// bakedImages reads what to bump to: a bake.json, or AMIs given by hand.
+func bakedImages(cfg *config.Config, bakeFile, image string, amis amiFlags) ([]bakefile.Image, error) {
+	switch {
+	case bakeFile != "" && image != "":
+		return nil, errors.New("give --bake or --image, not both")
+	case bakeFile != "":
+		f, err := bakefile.Read(bakeFile)
+		if err != nil {
+			return nil, err
+		}
+		for _, img := range f.Images {
+			if _, ok := cfg.Image(img.Name); !ok {
+				return nil, fmt.Errorf("%s holds image %q, which %s does not list", bakeFile, img.Name, cfg.Source)
+			}
+		}
+		return f.Images, nil
+	case image != "":
+		img, ok := cfg.Image(image)
+		if !ok {
+			return nil, fmt.Errorf("--image %s: %s lists no such image", image, cfg.Source)
+		}
+		if len(amis) == 0 {
+			return nil, errors.New("--image needs at least one --ami REGION=AMI")
+		}
+		return []bakefile.Image{{
+			Name: img.Name, Kubernetes: img.Kubernetes, Windows: img.Windows, Updates: img.UpdatesEnabled(),
+			Builder: "hand", AMIs: amis, Finished: time.Now().UTC().Format(time.RFC3339),
+		}}, nil
+	}
+	return nil, errors.New("give --bake bake.json, or --image NAME with --ami REGION=AMI")
+}
+
+// bumpAll bumps each baked image, one pull request each.
+func bumpAll(ctx context.Context, cfg *config.Config, baked []bakefile.Image, mode rollout.Mode, dir string, getenv func(string) string, log io.Writer) ([]rollout.Outcome, error) {
+	clients, err := awsclient.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var outcomes []rollout.Outcome
+	var errs []error
+	for _, b := range baked {
+		img, _ := cfg.Image(b.Name)
+		o, err := rollout.Run(ctx, rollout.Options{
+			Dir: dir, Config: cfg, Image: img, Bake: b, Mode: mode,
+			EC2:    func(r string) bump.EC2API { return clients.EC2(r) },
+			GitHub: func(ctx context.Context, repo *git.Repo) (*github.Client, error) { return githubClient(ctx, repo, getenv) },
+			Out:    log,
+		})
+		outcomes = append(outcomes, o)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", b.Name, err))
+		}
+	}
+	return outcomes, errors.Join(errs...)
+}
+
+// githubClient reads the token and repository from the environment, as
+// GitHub Actions sets it, falling back to the origin remote.
+func githubClient(ctx context.Context, repo *git.Repo, getenv func(string) string) (*github.Client, error) {
+	token := getenv("GITHUB_TOKEN")
+	if token == "" {
+		return nil, errors.New("GITHUB_TOKEN is not set: a pull request needs a token with contents: write and pull-requests: write (or use --dry-run or --no-pr)")
+	}
+	name := getenv("GITHUB_REPOSITORY")
+	if name == "" {
+		u, err := repo.RemoteURL(ctx, "origin")
+		if err != nil {
+			return nil, err
+		}
+		var ok bool
+		if name, ok = github.RepositoryFromRemote(u); !ok {
+			return nil, fmt.Errorf("cannot tell the GitHub repository from origin %q; set GITHUB_REPOSITORY=owner/name", u)
+		}
+	}
+	return github.New(token, getenv("GITHUB_API_URL"), name)
+}

@@ -1,0 +1,167 @@
+package report
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/winbake/winbake/internal/bakefile"
+	"github.com/winbake/winbake/internal/bump"
+)
+
+// MaxPRBody keeps a body under GitHub's 65,536-character limit, with room.
+const MaxPRBody = 60000
+
+// DryRun tells, in plain text, what a bump would do and what it leaves.
+func DryRun(image string, r *bump.Result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d change(s)\n", image, len(r.Changes))
+	for _, c := range r.Changes {
+		fmt.Fprintf(&b, "  %s:%d  %s  %s: %s → %s\n", c.File, c.Line, orDash(c.Where), c.Region, c.Old, c.New)
+	}
+	if len(r.Current) > 0 {
+		fmt.Fprintf(&b, "%d reference(s) already at the new AMI\n", len(r.Current))
+	}
+	if len(r.Uncovered) > 0 {
+		fmt.Fprintf(&b, "not replaced, no new AMI for their region:\n")
+		for _, s := range r.Uncovered {
+			fmt.Fprintf(&b, "  %s:%d  %s  %s: %s\n", s.File, s.Line, orDash(s.Where), s.AMI, s.Reason)
+		}
+	}
+	if len(r.Ignored) > 0 {
+		fmt.Fprintf(&b, "ignored, not of this image's lineage:\n")
+		for _, s := range r.Ignored {
+			fmt.Fprintf(&b, "  %s:%d  %s  %s: %s\n", s.File, s.Line, orDash(s.Where), s.AMI, s.Reason)
+		}
+	}
+	if len(r.Notes) > 0 {
+		fmt.Fprintf(&b, "notes:\n")
+		for _, n := range r.Notes {
+			fmt.Fprintf(&b, "  %s\n", n)
+		}
+	}
+	return b.String()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// Marker is hidden in a PR body so winbake finds its own PR again; with an
+// AMI it also says which AMI the PR proposed.
+func Marker(image string) string { return "<!-- winbake:image=" + image + " " }
+
+// PRTitle is the title of an image's PR, and its commit message.
+func PRTitle(img bakefile.Image, ami string) string {
+	date := img.Finished
+	if len(date) >= 10 {
+		date = date[:10]
+	}
+	return fmt.Sprintf("Bump %s Windows AMI to %s (%s, %s)", img.Name, ami, img.Kubernetes, date)
+}
+
+// PRBody is what a reviewer reads: every change, where the AMI comes from,
+// what is cached in it, what was left alone and how to roll it out.
+// Long change tables are summarized until the body fits.
+func PRBody(img bakefile.Image, ami string, r *bump.Result) string {
+	var body string
+	for _, limit := range []int{200, 100, 50, 20, 0} {
+		if body = prBody(img, ami, r, limit); len(body) <= MaxPRBody {
+			return body
+		}
+	}
+	return body[:MaxPRBody] + "\n\n…(cut to fit GitHub's limit)\n"
+}
+
+func prBody(img bakefile.Image, ami string, r *bump.Result, limit int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%sami=%s -->\n", Marker(img.Name), ami)
+	fmt.Fprintf(&b, "winbake baked a new EKS Windows AMI for **%s** and replaces the AMI IDs of its lineage below.\n\n", img.Name)
+
+	b.WriteString("### New AMIs\n\n| region | AMI |\n|---|---|\n")
+	for _, a := range img.AMIs {
+		fmt.Fprintf(&b, "| %s | `%s` |\n", a.Region, a.AMI)
+	}
+
+	b.WriteString("\n### Changes\n\n")
+	b.WriteString(changeTable(r.Changes, limit))
+
+	b.WriteString("\n### Provenance\n\n")
+	updates := "applied (`update-windows`)"
+	if !img.Updates {
+		updates = "not applied"
+	}
+	fmt.Fprintf(&b, "- Kubernetes **%s**, Windows **%s**, built with %s\n", img.Kubernetes, img.Windows, img.Builder)
+	fmt.Fprintf(&b, "- Base AMI `%s` %s, from `%s`\n", img.BaseAMI, img.BaseAMIName, img.SSMParameter)
+	fmt.Fprintf(&b, "- Windows updates %s\n", updates)
+	if img.BuildVersionARN != "" {
+		fmt.Fprintf(&b, "- Build `%s`\n", img.BuildVersionARN)
+	}
+	fmt.Fprintf(&b, "- Finished %s\n", img.Finished)
+
+	if len(img.Cache) > 0 {
+		b.WriteString("\n### Cached images\n\n| image | digest | compressed |\n|---|---|--:|\n")
+		for _, c := range img.Cache {
+			fmt.Fprintf(&b, "| `%s` | `%s` | %s |\n", c.Ref, c.Digest, Bytes(c.Size))
+		}
+	}
+
+	var notes []string
+	for _, s := range r.Uncovered {
+		notes = append(notes, fmt.Sprintf("`%s:%d` %s: `%s` not replaced: %s", s.File, s.Line, s.Where, s.AMI, s.Reason))
+	}
+	notes = append(notes, r.Notes...)
+	if len(r.Ignored) > 0 {
+		notes = append(notes, fmt.Sprintf("%d other AMI reference(s) left alone, not of this image's lineage (Linux node groups, bastions…); `winbake bump --dry-run` lists them", len(r.Ignored)))
+	}
+	if len(notes) > 0 {
+		b.WriteString("\n### Notes\n\n")
+		for _, n := range notes {
+			fmt.Fprintf(&b, "- %s\n", n)
+		}
+	}
+	b.WriteString(`
+### Rolling out
+
+- Managed node groups with a launch template roll only when the node group uses the new launch template version: apply the change, then update the node group (` + "`aws eks update-nodegroup-version`" + ` or your IaC's equivalent).
+- A custom Windows AMI's user data must call the EKS bootstrap script (` + "`Start-EKSBootstrap.ps1`" + `); eksctl and Karpenter do this for you.
+- Nodes already running keep the old AMI until they are replaced.
+`)
+	return b.String()
+}
+
+// changeTable lists up to limit changes, then counts the rest by file.
+func changeTable(changes []bump.Change, limit int) string {
+	var b strings.Builder
+	b.WriteString("| file:line | where | region | old AMI → new AMI |\n|---|---|---|---|\n")
+	for i, c := range changes {
+		if i >= limit {
+			break
+		}
+		fmt.Fprintf(&b, "| `%s:%d` | %s | %s | `%s` → `%s` |\n", c.File, c.Line, orDash(c.Where), c.Region, c.Old, c.New)
+	}
+	if len(changes) > limit {
+		perFile := map[string]int{}
+		for _, c := range changes[limit:] {
+			perFile[c.File]++
+		}
+		files := make([]string, 0, len(perFile))
+		for f := range perFile {
+			files = append(files, f)
+		}
+		sort.Strings(files)
+		fmt.Fprintf(&b, "\n…and %d more change(s) in %d file(s)", len(changes)-limit, len(files))
+		if len(files) <= 50 {
+			parts := make([]string, len(files))
+			for i, f := range files {
+				parts[i] = fmt.Sprintf("`%s` (%d)", f, perFile[f])
+			}
+			b.WriteString(": " + strings.Join(parts, ", "))
+		}
+		b.WriteString(".\n")
+	}
+	return b.String()
+}
