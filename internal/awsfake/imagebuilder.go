@@ -47,6 +47,8 @@ type imageBuilder struct {
 	builds     []*ibBuild
 	tokens     map[string]tokenUse
 	next       Build
+	// defaultTimeline replaces DefaultTimeline when set.
+	defaultTimeline []Phase
 	subnets    map[string]bool // region/subnet-id
 	profiles   map[string]bool // instance profile names
 	// ListDelay hides new resources from List* answers this long, as
@@ -348,6 +350,9 @@ func (ib *imageBuilder) do(req *request) (any, *apiError) {
 		ib.next = Build{}
 		if bl.behavior.Timeline == nil {
 			bl.behavior.Timeline = DefaultTimeline
+			if ib.defaultTimeline != nil {
+				bl.behavior.Timeline = ib.defaultTimeline
+			}
 		}
 		ib.builds = append(ib.builds, bl)
 		return map[string]any{"requestId": "fake", "clientToken": str(b, "clientToken"), "imageBuildVersionArn": bl.arn}, nil

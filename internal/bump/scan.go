@@ -6,6 +6,8 @@ package bump
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -91,8 +93,9 @@ func Scan(ctx context.Context, root string, paths, exclude []string) ([]File, er
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var buf []byte
 			for rel := range files {
-				f, ok := scanFile(filepath.Join(root, filepath.FromSlash(rel)), rel)
+				f, ok := scanFile(filepath.Join(root, filepath.FromSlash(rel)), rel, &buf)
 				if !ok {
 					continue
 				}
@@ -126,13 +129,27 @@ func excluded(rel string, patterns []string) bool {
 	return false
 }
 
-func scanFile(full, rel string) (File, bool) {
-	st, err := os.Stat(full)
+// scanFile reads a file into buf (grown as needed and reused by the
+// caller, so scanning allocates little) and keeps only what it found.
+func scanFile(full, rel string, buf *[]byte) (File, bool) {
+	f, err := os.Open(full)
+	if err != nil {
+		return File{}, false
+	}
+	defer f.Close()
+	st, err := f.Stat()
 	if err != nil || st.Size() > MaxFileSize || st.Size() == 0 {
 		return File{}, false
 	}
-	data, err := os.ReadFile(full)
-	if err != nil || isBinary(data) {
+	if int64(cap(*buf)) < st.Size() {
+		*buf = make([]byte, st.Size())
+	}
+	n, err := io.ReadFull(f, (*buf)[:st.Size()])
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return File{}, false
+	}
+	data := (*buf)[:n]
+	if isBinary(data) {
 		return File{}, false
 	}
 	toks := FindTokens(data)
@@ -148,21 +165,21 @@ func isBinary(data []byte) bool {
 	return bytes.IndexByte(data[:min(len(data), 8000)], 0) >= 0
 }
 
-var amiPrefix = []byte("ami-")
-
 // FindTokens finds every whole AMI ID in data: "ami-" and exactly 8 or 17
-// lower-case hex digits, not inside a longer word.
+// lower-case hex digits, not inside a longer word. It looks for the hyphen,
+// which is far rarer in text than the letter a.
 func FindTokens(data []byte) []Token {
 	var toks []Token
 	line, lineStart, counted := 1, 0, 0
 	for i := 0; ; {
-		j := bytes.Index(data[i:], amiPrefix)
+		j := bytes.IndexByte(data[i:], '-')
 		if j < 0 {
 			return toks
 		}
-		at := i + j
-		i = at + len(amiPrefix)
-		if at > 0 && isWordByte(data[at-1]) {
+		dash := i + j
+		i = dash + 1
+		at := dash - 3
+		if at < 0 || data[at] != 'a' || data[at+1] != 'm' || data[at+2] != 'i' || at > 0 && isWordByte(data[at-1]) {
 			continue
 		}
 		n := 0
@@ -179,6 +196,7 @@ func FindTokens(data []byte) []Token {
 		}
 		counted = at
 		toks = append(toks, Token{Offset: at, Line: line, Column: at - lineStart + 1, AMI: string(data[at : at+4+n])})
+		i = at + 4 + n
 	}
 }
 
@@ -190,8 +208,9 @@ func isWordByte(c byte) bool {
 
 // floatingRefs finds AMI references resolved at deploy time.
 func floatingRefs(data []byte) []Note {
-	if !bytes.Contains(data, []byte("resolve:ssm")) && !bytes.Contains(data, []byte("auto-ssm")) &&
-		!bytes.Contains(data, []byte("@latest")) && !bytes.Contains(data, []byte("/aws/service/ami-windows-latest/")) {
+	// Every floating form names SSM or an @latest alias; two cheap passes
+	// rule out almost every file.
+	if bytes.IndexByte(data, '@') < 0 && !bytes.Contains(data, []byte("ssm")) {
 		return nil
 	}
 	var notes []Note

@@ -1,0 +1,80 @@
+package awsfake
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+)
+
+// Seed is the starting state of a fake run as its own process.
+type Seed struct {
+	Images []struct {
+		Region     string            `json:"region"`
+		ID         string            `json:"id"`
+		Name       string            `json:"name"`
+		Owner      string            `json:"owner"`
+		OwnerAlias string            `json:"ownerAlias"`
+		Tags       map[string]string `json:"tags"`
+	} `json:"images"`
+	EKSAMIs []struct {
+		Region     string `json:"region"`
+		Variant    string `json:"variant"`
+		Kubernetes string `json:"kubernetes"`
+	} `json:"eksAMIs"`
+	InstanceProfiles []string `json:"instanceProfiles"`
+	Subnets          []struct {
+		Region string `json:"region"`
+		ID     string `json:"id"`
+	} `json:"subnets"`
+	// InstantBuilds makes builds AVAILABLE as soon as they start: a fake in
+	// its own process runs on the wall clock.
+	InstantBuilds bool `json:"instantBuilds"`
+	// Policy, when set, is an IAM policy document file; calls outside it
+	// are denied.
+	Policy string `json:"policy"`
+}
+
+// ApplySeed loads a seed file into the fake.
+func (s *Server) ApplySeed(file string) error {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	var seed Seed
+	if err := json.Unmarshal(b, &seed); err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	for _, img := range seed.Images {
+		s.AddImage(img.Region, Image{ID: img.ID, Name: img.Name, Owner: img.Owner, OwnerAlias: img.OwnerAlias, Tags: img.Tags})
+	}
+	for _, e := range seed.EKSAMIs {
+		s.AddEKSAMI(e.Region, e.Variant, e.Kubernetes)
+	}
+	for _, p := range seed.InstanceProfiles {
+		s.AddInstanceProfile(p)
+	}
+	for _, sn := range seed.Subnets {
+		s.AddSubnet(sn.Region, sn.ID)
+	}
+	if seed.InstantBuilds {
+		s.mu.Lock()
+		s.ib.defaultTimeline = []Phase{{"BUILDING", 0}}
+		s.mu.Unlock()
+	}
+	if seed.Policy != "" {
+		b, err := os.ReadFile(seed.Policy)
+		if err != nil {
+			return err
+		}
+		var doc struct{ Statement []struct{ Action []string } }
+		if err := json.Unmarshal(b, &doc); err != nil {
+			return fmt.Errorf("%s: %w", seed.Policy, err)
+		}
+		var actions []string
+		for _, st := range doc.Statement {
+			actions = append(actions, st.Action...)
+		}
+		s.AllowOnly(actions)
+	}
+	return nil
+}
