@@ -115,9 +115,11 @@ func bumpAll(ctx context.Context, cfg *config.Config, baked []bakefile.Image, mo
 		img, _ := cfg.Image(b.Name)
 		o, err := rollout.Run(ctx, rollout.Options{
 			Dir: dir, Config: cfg, Image: img, Bake: b, Mode: mode,
-			EC2:    func(r string) bump.EC2API { return clients.EC2(r) },
-			GitHub: func(ctx context.Context, repo *git.Repo) (*github.Client, error) { return githubClient(ctx, repo, getenv) },
-			Out:    log,
+			EC2: func(r string) bump.EC2API { return clients.EC2(r) },
+			GitHub: func(ctx context.Context, repo *git.Repo) (*github.Client, error) {
+				return githubClient(ctx, repo, getenv)
+			},
+			Out: log,
 		})
 		outcomes = append(outcomes, o)
 		if err != nil {

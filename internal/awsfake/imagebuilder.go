@@ -49,8 +49,8 @@ type imageBuilder struct {
 	next       Build
 	// defaultTimeline replaces DefaultTimeline when set.
 	defaultTimeline []Phase
-	subnets    map[string]bool // region/subnet-id
-	profiles   map[string]bool // instance profile names
+	subnets         map[string]bool // region/subnet-id
+	profiles        map[string]bool // instance profile names
 	// ListDelay hides new resources from List* answers this long, as
 	// Image Builder's eventually consistent lists do.
 	listDelay time.Duration
