@@ -43,6 +43,7 @@ packer() {
 	go_tool packer-plugin-amazon github.com/hashicorp/packer-plugin-amazon@v1.2.1 github.com/hashicorp/packer-plugin-amazon
 }
 
+packer_sdc() { go_tool packer-sdc github.com/hashicorp/packer-plugin-sdk@v0.6.4 github.com/hashicorp/packer-plugin-sdk/cmd/packer-sdc; }
 act() { go_tool act github.com/nektos/act@v0.2.82 github.com/nektos/act; }
 actionlint() { go_tool actionlint github.com/rhysd/actionlint@v1.7.12 github.com/rhysd/actionlint/cmd/actionlint; }
 
@@ -54,5 +55,11 @@ powershell_grammar() {
 	(cd "$d" && npm install --silent --no-audit --no-fund tree-sitter-powershell@0.26.4 web-tree-sitter@0.25.10 >/dev/null)
 }
 
-if [ $# -eq 0 ]; then set -- registry packer act actionlint powershell_grammar; fi
+sshd() {
+	command -v /usr/sbin/sshd >/dev/null 2>&1 && return 0
+	log "installing openssh-server (Debian package), for the Packer acceptance test's SSH communicator"
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server >/dev/null
+}
+
+if [ $# -eq 0 ]; then set -- registry sshd packer packer_sdc act actionlint powershell_grammar; fi
 for t in "$@"; do "$t"; done

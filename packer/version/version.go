@@ -1,0 +1,13 @@
+// Package version is the version of the winbake Packer plugin.
+package version
+
+import "github.com/hashicorp/packer-plugin-sdk/version"
+
+var (
+	// Version is set at build time with -ldflags.
+	Version = "0.1.0"
+	// VersionPrerelease marks development builds.
+	VersionPrerelease = "dev"
+	// PluginVersion is what Packer reads from "describe".
+	PluginVersion = version.NewPluginVersion(Version, VersionPrerelease, "")
+)
