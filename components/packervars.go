@@ -25,9 +25,6 @@ type PackerVars struct {
 	WindowsUpdates    bool     `json:"windows_updates"`
 	// CacheImages are references, pinned as repo:tag@sha256:... when planned.
 	CacheImages []string `json:"cache_images"`
-	FastLaunch  bool     `json:"fast_launch"`
-	// FastLaunchParallel is EC2 Fast Launch's maxParallelLaunches.
-	FastLaunchParallel int `json:"fast_launch_max_parallel_launches"`
 }
 
 // NewPackerVars fills the Packer variables of an image. pinned holds the
@@ -35,22 +32,17 @@ type PackerVars struct {
 func NewPackerVars(cfg *config.Config, img config.Image, baseAMI string, pinned map[string]string) ([]byte, error) {
 	v, _ := windows.Lookup(img.Windows)
 	vars := PackerVars{
-		ImageName:          img.Name,
-		KubernetesVersion:  img.Kubernetes,
-		WindowsVariant:     img.Windows,
-		SourceAMIParam:     v.SSMParameter(img.Kubernetes),
-		SourceAMI:          baseAMI,
-		BuildRegion:        img.BuildRegion(),
-		AMIRegions:         append([]string{}, img.Regions[1:]...),
-		VolumeSize:         img.VolumeSize,
-		InstanceType:       cfg.Packer.InstanceType,
-		SubnetID:           cfg.Packer.SubnetID,
-		WindowsUpdates:     img.UpdatesEnabled(),
-		FastLaunchParallel: 6,
-	}
-	if fl := cfg.ImageBuilder.FastLaunch; fl != nil {
-		vars.FastLaunch = true
-		vars.FastLaunchParallel = fl.MaxParallelLaunches
+		ImageName:         img.Name,
+		KubernetesVersion: img.Kubernetes,
+		WindowsVariant:    img.Windows,
+		SourceAMIParam:    v.SSMParameter(img.Kubernetes),
+		SourceAMI:         baseAMI,
+		BuildRegion:       img.BuildRegion(),
+		AMIRegions:        append([]string{}, img.Regions[1:]...),
+		VolumeSize:        img.VolumeSize,
+		InstanceType:      cfg.Packer.InstanceType,
+		SubnetID:          cfg.Packer.SubnetID,
+		WindowsUpdates:    img.UpdatesEnabled(),
 	}
 	for _, ref := range img.Cache {
 		entry := ref

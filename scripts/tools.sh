@@ -31,11 +31,12 @@ MOD
 }
 
 registry() {
-	if command -v docker-registry >/dev/null 2>&1 || [ -x /usr/bin/docker-registry ]; then return 0; fi
+	if [ -x /usr/bin/docker-registry ]; then ln -sf /usr/bin/docker-registry "$BIN/docker-registry"; return 0; fi
 	log "installing docker-registry (Debian package)"
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry >/dev/null
 	# The package starts a system service on :5000; the tests start their own.
 	(systemctl disable --now docker-registry 2>/dev/null || service docker-registry stop 2>/dev/null) >/dev/null 2>&1 || true
+	ln -sf /usr/bin/docker-registry "$BIN/docker-registry"
 }
 
 packer() {
@@ -56,9 +57,11 @@ powershell_grammar() {
 }
 
 sshd() {
-	command -v /usr/sbin/sshd >/dev/null 2>&1 && return 0
+	[ -x /usr/sbin/sshd ] && { ln -sf /usr/sbin/sshd "$BIN/sshd"; return 0; }
 	log "installing openssh-server (Debian package), for the Packer acceptance test's SSH communicator"
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server >/dev/null
+	(systemctl disable --now ssh 2>/dev/null || service ssh stop 2>/dev/null) >/dev/null 2>&1 || true
+	ln -sf /usr/sbin/sshd "$BIN/sshd"
 }
 
 if [ $# -eq 0 ]; then set -- registry sshd packer packer_sdc act actionlint powershell_grammar; fi

@@ -11,6 +11,7 @@ import (
 	"github.com/winbake/winbake/internal/bakefile"
 	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/imagebuilder"
+	"github.com/winbake/winbake/internal/packerrun"
 	"github.com/winbake/winbake/internal/plan"
 )
 
@@ -19,7 +20,7 @@ func runBake(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	cfgFile := fs.String("c", "", "config `file` (default: winbake.yaml, .github/winbake.yaml, else the embedded default)")
 	planFile := fs.String("plan", "", "bake exactly this reviewed plan `file` (default: plan now)")
 	outFile := fs.String("out", "bake.json", "write what was baked to this `file`, for winbake bump")
-	builder := fs.String("builder", "", "override the config's builder: imagebuilder")
+	builder := fs.String("builder", "", "override the config's builder: imagebuilder or packer")
 	if help, err := parse(fs, args); help || err != nil {
 		return err
 	}
@@ -30,8 +31,8 @@ func runBake(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *builder != "" {
 		cfg.Builder = *builder
 	}
-	if cfg.Builder != config.BuilderImageBuilder {
-		return fmt.Errorf("builder %q is not one winbake bake runs; expected imagebuilder", cfg.Builder)
+	if cfg.Builder != config.BuilderImageBuilder && cfg.Builder != config.BuilderPacker {
+		return fmt.Errorf("--builder %q: expected imagebuilder or packer", cfg.Builder)
 	}
 	_, err = bake(ctx, cfg, *planFile, *outFile, stdout)
 	return err
@@ -44,23 +45,31 @@ func bake(ctx context.Context, cfg *config.Config, planFile, outFile string, log
 	if err != nil {
 		return nil, err
 	}
-	clients, err := awsclient.Load(ctx)
-	if err != nil {
-		return nil, err
+	var baker interface {
+		Bake(context.Context, *config.Config, config.Image, plan.Image) (bakefile.Image, error)
 	}
-	baker := &imagebuilder.Baker{
-		ImageBuilder: func(r string) imagebuilder.API { return clients.ImageBuilder(r) },
-		EC2:          func(r string) imagebuilder.EC2API { return clients.EC2(r) },
-		IAM:          clients.IAM(),
-		STS:          clients.STS(""),
-		Clock:        clockFor(),
-		Log:          &syncWriter{w: log},
-	}
-	// Everything that can be checked is checked before anything is created.
-	for _, img := range cfg.Images {
-		if err := baker.Preflight(ctx, cfg, img); err != nil {
+	if cfg.Builder == config.BuilderPacker {
+		baker = &packerrun.Runner{Log: &syncWriter{w: log}}
+	} else {
+		clients, err := awsclient.Load(ctx)
+		if err != nil {
 			return nil, err
 		}
+		ib := &imagebuilder.Baker{
+			ImageBuilder: func(r string) imagebuilder.API { return clients.ImageBuilder(r) },
+			EC2:          func(r string) imagebuilder.EC2API { return clients.EC2(r) },
+			IAM:          clients.IAM(),
+			STS:          clients.STS(""),
+			Clock:        clockFor(),
+			Log:          &syncWriter{w: log},
+		}
+		// Everything that can be checked is checked before anything is created.
+		for _, img := range cfg.Images {
+			if err := ib.Preflight(ctx, cfg, img); err != nil {
+				return nil, err
+			}
+		}
+		baker = ib
 	}
 	var (
 		mu   sync.Mutex

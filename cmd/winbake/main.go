@@ -36,7 +36,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"bake", "bake each image on EC2 Image Builder from the plan, resuming a build an earlier run started, and write bake.json", runBake},
+		{"bake", "bake each image from the plan on EC2 Image Builder (resuming a build an earlier run started) or with Packer, and write bake.json", runBake},
 		{"bump", "replace the image's old AMI IDs in the repository and open or update its pull request", runBump},
 		{"plan", "find each image's base AMI and pin every image to cache to a digest for its Windows build, with sizes", runPlan},
 		{"render", "write the Image Builder component, recipe and Packer variables of each image", runRender},

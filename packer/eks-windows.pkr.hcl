@@ -1,0 +1,191 @@
+# Bakes an EKS-optimized Windows AMI with container images pre-pulled into
+# containerd: the Packer alternative to winbake's EC2 Image Builder path,
+# running the same PowerShell from components/scripts.
+#
+# Variables come from the file `winbake render` writes:
+#   packer build -var-file=out/<image>/winbake.pkrvars.json packer/eks-windows.pkr.hcl
+# `winbake bake --builder packer` does that for every image and turns the
+# manifest into bake.json.
+
+packer {
+  required_version = ">= 1.11.0"
+  required_plugins {
+    amazon = {
+      source  = "github.com/hashicorp/amazon"
+      version = ">= 1.2.1"
+    }
+    winbake = {
+      source  = "github.com/winbake/winbake"
+      version = ">= 0.1.0"
+    }
+  }
+}
+
+variable "image_name" {
+  type        = string
+  description = "The winbake image name ([a-z0-9-])."
+}
+
+variable "kubernetes_version" {
+  type        = string
+  description = "EKS Kubernetes minor version, such as 1.31."
+}
+
+variable "windows_variant" {
+  type        = string
+  description = "2019-core, 2019-full, 2022-core, 2022-full, 2025-core or 2025-full."
+}
+
+variable "source_ami_parameter" {
+  type        = string
+  description = "Public SSM parameter of the EKS-optimized Windows AMI."
+}
+
+variable "source_ami" {
+  type        = string
+  default     = ""
+  description = "The planned base AMI; empty reads source_ami_parameter."
+}
+
+variable "build_region" {
+  type = string
+}
+
+variable "ami_regions" {
+  type        = list(string)
+  default     = []
+  description = "Regions the AMI is copied to, besides the build region."
+}
+
+variable "volume_size" {
+  type    = number
+  default = 100
+}
+
+variable "instance_type" {
+  type    = string
+  default = "m6i.xlarge"
+}
+
+variable "subnet_id" {
+  type    = string
+  default = ""
+}
+
+variable "windows_updates" {
+  type    = bool
+  default = true
+}
+
+variable "cache_images" {
+  type        = list(string)
+  description = "Images to cache, pinned as repo:tag@sha256:... when planned."
+}
+
+variable "manifest_path" {
+  type    = string
+  default = "packer-manifest.json"
+}
+
+data "amazon-parameterstore" "base_ami" {
+  name   = var.source_ami_parameter
+  region = var.build_region
+}
+
+locals {
+  source_ami = var.source_ami != "" ? var.source_ami : data.amazon-parameterstore.base_ami.value
+  scripts    = "${path.root}/../components/scripts"
+  tags = {
+    "winbake:image"      = var.image_name
+    "winbake:kubernetes" = var.kubernetes_version
+    "winbake:windows"    = var.windows_variant
+    "winbake:base-ami"   = local.source_ami
+    "winbake:updates"    = "${var.windows_updates}"
+    "winbake:builder"    = "packer"
+  }
+  # Runs install-updates.ps1 with -Enabled from the variable.
+  updates_command = "powershell -ExecutionPolicy Bypass -Command \"& { . {{.Vars}}; & '{{.Path}}' -Enabled ([bool]::Parse($env:WINBAKE_UPDATES)); exit $LASTEXITCODE }\""
+}
+
+source "amazon-ebs" "eks_windows" {
+  region        = var.build_region
+  ami_regions   = var.ami_regions
+  source_ami    = local.source_ami
+  instance_type = var.instance_type
+  subnet_id     = var.subnet_id
+  ami_name      = "winbake-${var.image_name}-${var.kubernetes_version}-{{timestamp}}"
+  tags          = local.tags
+  run_tags      = local.tags
+
+  # WinRM over HTTPS only, set up by user data; Packer reads the
+  # Administrator password with the temporary key pair.
+  communicator   = "winrm"
+  winrm_username = "Administrator"
+  winrm_use_ssl  = true
+  winrm_insecure = true
+  winrm_port     = 5986
+  winrm_timeout  = "20m"
+  user_data      = "<powershell>\n${file("${local.scripts}/winrm-bootstrap.ps1")}\n</powershell>"
+
+  launch_block_device_mappings {
+    device_name           = "/dev/sda1"
+    volume_size           = var.volume_size
+    volume_type           = "gp3"
+    delete_on_termination = true
+  }
+}
+
+build {
+  sources = ["source.amazon-ebs.eks_windows"]
+
+  # Windows updates: the Windows Update API refuses WinRM sessions, so the
+  # script runs elevated; it exits 3010 when a reboot is needed, and runs
+  # again after the restart until nothing is left.
+  provisioner "powershell" {
+    script            = "${local.scripts}/install-updates.ps1"
+    elevated_user     = "Administrator"
+    elevated_password = build.Password
+    valid_exit_codes  = [0, 3010]
+    environment_vars  = ["WINBAKE_UPDATES=${var.windows_updates}"]
+    execute_command   = local.updates_command
+  }
+
+  provisioner "windows-restart" {
+    restart_timeout = "30m"
+  }
+
+  provisioner "powershell" {
+    script            = "${local.scripts}/install-updates.ps1"
+    elevated_user     = "Administrator"
+    elevated_password = build.Password
+    valid_exit_codes  = [0, 3010]
+    environment_vars  = ["WINBAKE_UPDATES=${var.windows_updates}"]
+    execute_command   = local.updates_command
+  }
+
+  provisioner "windows-restart" {
+    restart_timeout = "30m"
+  }
+
+  provisioner "winbake-image-cache" {
+    images          = var.cache_images
+    windows_variant = var.windows_variant
+  }
+
+  # EC2Launch v2: reset and sysprep, so every node from this AMI starts
+  # fresh; Packer then stops the instance and creates the AMI.
+  provisioner "powershell" {
+    inline = [
+      "& \"$env:ProgramFiles\\Amazon\\EC2Launch\\ec2launch.exe\" reset --block",
+      "& \"$env:ProgramFiles\\Amazon\\EC2Launch\\ec2launch.exe\" sysprep --shutdown=false --block",
+    ]
+  }
+
+  post-processor "manifest" {
+    output     = var.manifest_path
+    strip_path = true
+    custom_data = {
+      image = var.image_name
+    }
+  }
+}
