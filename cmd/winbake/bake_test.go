@@ -9,13 +9,14 @@ import (
 	"github.com/winbake/winbake/internal/bakefile"
 	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/imagebuilder"
+	"github.com/winbake/winbake/internal/pipeline"
 )
 
 func TestPlanThenBake(t *testing.T) {
 	dir, ref, aws := planWorld(t)
 	aws.AddInstanceProfile(config.DefaultProfile)
-	clockFor = func() imagebuilder.Clock { return aws.Clock }
-	t.Cleanup(func() { clockFor = func() imagebuilder.Clock { return imagebuilder.RealClock{} } })
+	pipeline.Clock = func() imagebuilder.Clock { return aws.Clock }
+	t.Cleanup(func() { pipeline.Clock = func() imagebuilder.Clock { return imagebuilder.RealClock{} } })
 
 	if _, stderr, err := runIn(t, dir, "plan", "--json", "plan.json"); err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
@@ -42,8 +43,8 @@ func TestPlanThenBake(t *testing.T) {
 
 func TestBakeStopsBeforeCreatingWhenProfileIsMissing(t *testing.T) {
 	dir, _, aws := planWorld(t)
-	clockFor = func() imagebuilder.Clock { return aws.Clock }
-	t.Cleanup(func() { clockFor = func() imagebuilder.Clock { return imagebuilder.RealClock{} } })
+	pipeline.Clock = func() imagebuilder.Clock { return aws.Clock }
+	t.Cleanup(func() { pipeline.Clock = func() imagebuilder.Clock { return imagebuilder.RealClock{} } })
 	_, _, err := runIn(t, dir, "bake")
 	if err == nil || !strings.Contains(err.Error(), `instance profile "WinbakeInstanceProfile" does not exist`) {
 		t.Fatalf("err = %v", err)

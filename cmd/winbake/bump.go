@@ -9,12 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/winbake/winbake/internal/awsclient"
 	"github.com/winbake/winbake/internal/bakefile"
-	"github.com/winbake/winbake/internal/bump"
 	"github.com/winbake/winbake/internal/config"
-	"github.com/winbake/winbake/internal/git"
-	"github.com/winbake/winbake/internal/github"
+	"github.com/winbake/winbake/internal/pipeline"
 	"github.com/winbake/winbake/internal/rollout"
 )
 
@@ -62,7 +59,7 @@ func runBump(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	outcomes, err := bumpAll(ctx, cfg, baked, mode, *repoDir, os.Getenv, stdout)
+	outcomes, err := pipeline.Bump(ctx, cfg, baked, mode, *repoDir, os.Getenv, stdout)
 	for _, o := range outcomes {
 		if mode == rollout.PullRequest {
 			fmt.Fprintf(stdout, "%s: pull request %s %s\n", o.Image, o.Operation, o.URL)
@@ -101,51 +98,4 @@ func bakedImages(cfg *config.Config, bakeFile, image string, amis amiFlags) ([]b
 		}}, nil
 	}
 	return nil, errors.New("give --bake bake.json, or --image NAME with --ami REGION=AMI")
-}
-
-// bumpAll bumps each baked image, one pull request each.
-func bumpAll(ctx context.Context, cfg *config.Config, baked []bakefile.Image, mode rollout.Mode, dir string, getenv func(string) string, log io.Writer) ([]rollout.Outcome, error) {
-	clients, err := awsclient.Load(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var outcomes []rollout.Outcome
-	var errs []error
-	for _, b := range baked {
-		img, _ := cfg.Image(b.Name)
-		o, err := rollout.Run(ctx, rollout.Options{
-			Dir: dir, Config: cfg, Image: img, Bake: b, Mode: mode,
-			EC2: func(r string) bump.EC2API { return clients.EC2(r) },
-			GitHub: func(ctx context.Context, repo *git.Repo) (*github.Client, error) {
-				return githubClient(ctx, repo, getenv)
-			},
-			Out: log,
-		})
-		outcomes = append(outcomes, o)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", b.Name, err))
-		}
-	}
-	return outcomes, errors.Join(errs...)
-}
-
-// githubClient reads the token and repository from the environment, as
-// GitHub Actions sets it, falling back to the origin remote.
-func githubClient(ctx context.Context, repo *git.Repo, getenv func(string) string) (*github.Client, error) {
-	token := getenv("GITHUB_TOKEN")
-	if token == "" {
-		return nil, errors.New("GITHUB_TOKEN is not set: a pull request needs a token with contents: write and pull-requests: write (or use --dry-run or --no-pr)")
-	}
-	name := getenv("GITHUB_REPOSITORY")
-	if name == "" {
-		u, err := repo.RemoteURL(ctx, "origin")
-		if err != nil {
-			return nil, err
-		}
-		var ok bool
-		if name, ok = github.RepositoryFromRemote(u); !ok {
-			return nil, fmt.Errorf("cannot tell the GitHub repository from origin %q; set GITHUB_REPOSITORY=owner/name", u)
-		}
-	}
-	return github.New(token, getenv("GITHUB_API_URL"), name)
 }

@@ -2,15 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 
-	"github.com/winbake/winbake/internal/awsclient"
-	"github.com/winbake/winbake/internal/ecr"
-	"github.com/winbake/winbake/internal/plan"
-	"github.com/winbake/winbake/internal/registry"
+	"github.com/winbake/winbake/internal/pipeline"
 	"github.com/winbake/winbake/internal/report"
 )
 
@@ -26,20 +22,9 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	planner, err := newPlanner(ctx)
+	p, err := pipeline.Plan(ctx, cfg, stderr)
 	if err != nil {
-		return err
-	}
-	p, err := planner.Make(ctx, cfg)
-	var problems plan.Problems
-	if errors.As(err, &problems) {
-		for _, line := range problems {
-			fmt.Fprintln(stderr, "winbake: plan:", line)
-		}
-		return fmt.Errorf("plan: %d problem(s); nothing written", len(problems))
-	}
-	if err != nil {
-		return err
+		return fmt.Errorf("%w; nothing written", err)
 	}
 	for _, img := range p.Images {
 		fmt.Fprintf(stdout, "%s: Kubernetes %s, Windows %s (build %s)\n", img.Name, img.Kubernetes, img.Windows, img.Build)
@@ -62,23 +47,4 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 	return nil
-}
-
-// newPlanner wires the planner to AWS and the registries.
-func newPlanner(ctx context.Context) (*plan.Planner, error) {
-	clients, err := awsclient.Load(ctx)
-	if err != nil {
-		return nil, err
-	}
-	resolver, err := registry.New(registry.Options{
-		ECR: &ecr.Keychain{Client: func(region string) ecr.TokenAPI { return clients.ECR(region) }},
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &plan.Planner{
-		SSM:      func(region string) plan.SSMAPI { return clients.SSM(region) },
-		EC2:      func(region string) plan.EC2API { return clients.EC2(region) },
-		Resolver: resolver,
-	}, nil
 }

@@ -53,11 +53,16 @@ func (b *Baker) logf(format string, args ...any) {
 	}
 }
 
+// CallerIdentity proves the credentials work; it needs no permission.
+func CallerIdentity(ctx context.Context, api STSAPI) (*sts.GetCallerIdentityOutput, error) {
+	return api.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+}
+
 // Preflight checks what can be checked before anything is created: that
 // there are credentials, the instance profile exists, and the subnet is in
 // the build region.
 func (b *Baker) Preflight(ctx context.Context, cfg *config.Config, img config.Image) error {
-	if _, err := b.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
+	if _, err := CallerIdentity(ctx, b.STS); err != nil {
 		return awsclient.Explain(err)
 	}
 	ic := cfg.ImageBuilder
