@@ -36,6 +36,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"action", "run as a GitHub Action: inputs from INPUT_* variables, plan, bake and bump, with annotations, outputs and a job summary", runAction},
 		{"bake", "bake each image from the plan on EC2 Image Builder (resuming a build an earlier run started) or with Packer, and write bake.json", runBake},
 		{"bump", "replace the image's old AMI IDs in the repository and open or update its pull request", runBump},
 		{"plan", "find each image's base AMI and pin every image to cache to a digest for its Windows build, with sizes", runPlan},
