@@ -13,8 +13,5 @@ func runAction(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if help, err := parse(fs, args); help || err != nil {
 		return err
 	}
-	if err := action.Run(ctx, os.Getenv, stdout); err != nil {
-		return err
-	}
-	return nil
+	return action.Run(ctx, os.Getenv, stdout)
 }

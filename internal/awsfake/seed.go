@@ -21,6 +21,11 @@ type Seed struct {
 		Variant    string `json:"variant"`
 		Kubernetes string `json:"kubernetes"`
 	} `json:"eksAMIs"`
+	Parameters []struct {
+		Region string `json:"region"`
+		Name   string `json:"name"`
+		Value  string `json:"value"`
+	} `json:"parameters"`
 	InstanceProfiles []string `json:"instanceProfiles"`
 	Subnets          []struct {
 		Region string `json:"region"`
@@ -46,6 +51,9 @@ func (s *Server) ApplySeed(file string) error {
 	}
 	for _, img := range seed.Images {
 		s.AddImage(img.Region, Image{ID: img.ID, Name: img.Name, Owner: img.Owner, OwnerAlias: img.OwnerAlias, Tags: img.Tags})
+	}
+	for _, p := range seed.Parameters {
+		s.SetParameter(p.Region, p.Name, p.Value)
 	}
 	for _, e := range seed.EKSAMIs {
 		s.AddEKSAMI(e.Region, e.Variant, e.Kubernetes)
