@@ -29,25 +29,9 @@ func testConfig(t *testing.T) *config.Config {
 	return cfg
 }
 
-// golden compares got with testdata/golden/name, or rewrites it with -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	p := filepath.Join("testdata", "golden", filepath.FromSlash(name))
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run go test ./components -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs from its golden file (-want +got); if intended, run go test ./components -update:\n%s", name, diff)
-	}
+	testenv.Golden(t, filepath.Join("testdata", "golden", filepath.FromSlash(name)), got, *update)
 }
 
 func renderAll(t *testing.T, pins map[string]Pins) map[string][]byte {

@@ -2,13 +2,12 @@ package action
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/winbake/winbake/internal/githubfake"
 	"github.com/winbake/winbake/internal/registrytest"
+	"github.com/winbake/winbake/internal/testenv"
 )
 
 const stockAMI = "ami-0e0e0e0e0e0e0e0e1"
@@ -23,17 +22,7 @@ type world struct {
 	ref    string
 }
 
-func git(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=Dev", "GIT_AUTHOR_EMAIL=dev@example.com", "GIT_COMMITTER_NAME=Dev", "GIT_COMMITTER_EMAIL=dev@example.com")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %v: %v\n%s", args, err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
+var git = testenv.Git
 
 func newWorld(t *testing.T) *world {
 	w := &world{reg: registrytest.Start(t, false), gh: githubfake.Start(t, "acme", "infra")}

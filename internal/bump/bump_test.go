@@ -9,11 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/winbake/winbake/internal/awsclient"
 	"github.com/winbake/winbake/internal/awsfake"
 	"github.com/winbake/winbake/internal/config"
+	"github.com/winbake/winbake/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -104,20 +103,7 @@ func describe(r *Result) string {
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		if err := os.WriteFile(p, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (go test ./internal/bump -update)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", name, diff)
-	}
+	testenv.Golden(t, filepath.Join("testdata", name), got, *update)
 }
 
 func TestBumpFixtures(t *testing.T) {

@@ -17,6 +17,7 @@ import (
 	"github.com/winbake/winbake/internal/git"
 	"github.com/winbake/winbake/internal/github"
 	"github.com/winbake/winbake/internal/githubfake"
+	"github.com/winbake/winbake/internal/testenv"
 )
 
 const (
@@ -35,17 +36,7 @@ type world struct {
 	out  bytes.Buffer
 }
 
-func gitIn(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=Dev", "GIT_AUTHOR_EMAIL=dev@example.com", "GIT_COMMITTER_NAME=Dev", "GIT_COMMITTER_EMAIL=dev@example.com")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %v: %v\n%s", args, err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
+var gitIn = testenv.Git
 
 func newWorld(t *testing.T) *world {
 	s := awsfake.Start(t)
