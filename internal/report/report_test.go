@@ -2,9 +2,13 @@ package report
 
 import (
 	"flag"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/winbake/winbake/internal/bakefile"
+	"github.com/winbake/winbake/internal/bump"
 	"github.com/winbake/winbake/internal/plan"
 	"github.com/winbake/winbake/internal/registry"
 	"github.com/winbake/winbake/internal/testenv"
@@ -55,5 +59,44 @@ func TestBytes(t *testing.T) {
 		if got := Bytes(n); got != want {
 			t.Errorf("Bytes(%d) = %s, want %s", n, got, want)
 		}
+	}
+}
+
+func testBake() bakefile.Image {
+	return bakefile.Image{Name: "win", Kubernetes: "1.31", Windows: "2022-core", Updates: true, Builder: "imagebuilder",
+		AMIs:    []bakefile.AMI{{Region: "eu-west-1", AMI: "ami-02222222222222222"}, {Region: "us-east-1", AMI: "ami-01111111111111111"}},
+		BaseAMI: "ami-0e0e0e0e0e0e0e0e1", BaseAMIName: "Windows_Server-2022-English-Core-EKS_Optimized-1.31-2026.11.12",
+		SSMParameter:    "/aws/service/ami-windows-latest/Windows_Server-2022-English-Core-EKS_Optimized-1.31/image_id",
+		BuildVersionARN: "arn:aws:imagebuilder:us-east-1:123456789012:image/winbake-win/1.0.2/1",
+		Cache:           []bakefile.Cached{{Ref: "mcr.microsoft.com/windows/nanoserver:ltsc2022", Digest: "sha256:" + repeat("a"), Size: 120 << 20}},
+		Finished:        "2026-11-14T10:00:00Z"}
+}
+
+func TestPRBody(t *testing.T) {
+	r := &bump.Result{
+		Changes: []bump.Change{
+			{File: "terraform/main.tf", Line: 11, Where: "aws_launch_template.win.image_id", Region: "us-east-1", Old: "ami-0e0e0e0e0e0e0e0e1", New: "ami-01111111111111111"},
+			{File: "eksctl/cluster.yaml", Line: 9, Where: "eksctl ClusterConfig prod: nodeGroups[name=win].ami", Region: "eu-west-1", Old: "ami-0b0b0b0b0b0b0b0b2", New: "ami-02222222222222222"},
+		},
+		Ignored:   []bump.Skip{{File: "terraform/main.tf", Line: 20, AMI: "ami-0a1a1a1a1a1a1a1a1", Reason: "not of win's lineage"}},
+		Uncovered: []bump.Skip{{File: "cfn/stack.yaml", Line: 14, Where: "CloudFormation: Mappings.RegionMap.ap-south-1.ami", AMI: "ami-0d0d0d0d0d0d0d0d4", Reason: "EKS-optimized Windows 2022-core, in ap-south-1, where no new AMI was baked"}},
+		Notes:     []string{"eksctl/cluster.yaml:12: eksctl `ami: auto-ssm`: takes the stock EKS AMI from SSM, not the baked one"},
+	}
+	golden(t, "pr-body.md", PRBody(testBake(), "ami-01111111111111111", r))
+	golden(t, "dry-run.txt", DryRun("win", r))
+}
+
+func TestPRBodyStaysUnderGitHubsLimit(t *testing.T) {
+	r := &bump.Result{}
+	for i := range 3000 {
+		r.Changes = append(r.Changes, bump.Change{File: fmt.Sprintf("stacks/team-%03d/nodes.tf", i%40), Line: i + 1, Where: "aws_launch_template.win.image_id",
+			Region: "us-east-1", Old: "ami-0e0e0e0e0e0e0e0e1", New: "ami-01111111111111111"})
+	}
+	body := PRBody(testBake(), "ami-01111111111111111", r)
+	if len(body) > MaxPRBody {
+		t.Fatalf("body is %d characters", len(body))
+	}
+	if !strings.Contains(body, "more change(s) in 40 file(s)") || !strings.Contains(body, "<!-- winbake:image=win ami=ami-01111111111111111 -->") {
+		t.Errorf("long body not summarized or lost its marker:\n%s", body[len(body)-2000:])
 	}
 }
