@@ -139,6 +139,9 @@ type PullRequest struct {
 	Draft         bool     `yaml:"draft"`
 	AuthorName    string   `yaml:"authorName"`
 	AuthorEmail   string   `yaml:"authorEmail"`
+	// SignCommits creates the commit through the GitHub API, which signs
+	// it, so GitHub shows it as verified.
+	SignCommits bool `yaml:"signCommits"`
 }
 
 // Duration is a time.Duration written as "90m" or "3h".

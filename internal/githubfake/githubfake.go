@@ -48,6 +48,10 @@ type Server struct {
 	srv    *httptest.Server
 	Owner  string
 	Repo   string
+	// GitDir is the bare repository behind the Git data API.
+	GitDir string
+	// SignedCommits are the commits made through the Git data API.
+	SignedCommits []string
 }
 
 type fault struct {
@@ -148,6 +152,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) int {
 	body, _ := raw.(map[string]any)
 	if list, ok := raw.([]any); ok { // labels come as a bare array
 		body = map[string]any{"labels": list}
+	}
+	if status, ok := s.serveGitData(w, r, body); ok {
+		return status
 	}
 	owner, repo := s.Owner, s.Repo
 	check := func(m []string) bool { return m != nil && m[1] == owner && m[2] == repo }

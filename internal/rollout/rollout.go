@@ -193,7 +193,18 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 		oldTree, err2 := wt.Tree(ctx, branchSHA)
 		pushed = err1 != nil || err2 != nil || newTree != oldTree
 	}
-	if pushed {
+	switch {
+	case pushed && prc.SignCommits:
+		baseSHA, err := repo.Git(ctx, "rev-parse", "refs/remotes/origin/"+base)
+		if err != nil {
+			return out, err
+		}
+		sha, err := gh.CommitFiles(ctx, branch, strings.TrimSpace(baseSHA), branchSHA, title, github.CommitAuthor{Name: prc.AuthorName, Email: prc.AuthorEmail}, res.Contents)
+		if err != nil {
+			return out, err
+		}
+		fmt.Fprintf(o.Out, "%s: committed %s on %s through the GitHub API (signed)\n", o.Image.Name, sha, branch)
+	case pushed:
 		if err := wt.Push(ctx, branch, branchSHA); err != nil {
 			return out, fmt.Errorf("pushing %s: %w (the token needs contents: write)", branch, err)
 		}

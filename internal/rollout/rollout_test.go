@@ -319,3 +319,27 @@ func TestDryRunAndNoPR(t *testing.T) {
 		t.Error("dry run or --no-pr talked to GitHub or pushed")
 	}
 }
+
+func TestSignedCommitsThroughTheAPI(t *testing.T) {
+	w := newWorld(t)
+	w.gh.GitDir = w.bare
+	w.cfg.PullRequest.SignCommits = true
+	o, err := w.run(PullRequest, baked(newEast1, newWest1))
+	if err != nil || o.Operation != Created {
+		t.Fatalf("%+v %v\n%s", o, err, w.out.String())
+	}
+	if len(w.gh.SignedCommits) != 1 || w.branchSHA() != w.gh.SignedCommits[0] {
+		t.Fatalf("branch %s, API commits %v", w.branchSHA(), w.gh.SignedCommits)
+	}
+	if !strings.Contains(w.branchFile("terraform/main.tf"), newEast1) || !strings.Contains(w.branchFile("eksctl/cluster.yaml"), newWest1) {
+		t.Error("the API commit lacks the rewritten files")
+	}
+	// The commit is the image's own: a newer bake updates it, through the API again.
+	if author := gitIn(t, w.bare, "log", "-1", "--format=%ae|%cn", "winbake/win"); author != "winbake@users.noreply.github.com|GitHub" {
+		t.Errorf("author|committer = %s", author)
+	}
+	o, err = w.run(PullRequest, baked(newEast2, newWest2))
+	if err != nil || o.Operation != Updated || len(w.gh.SignedCommits) != 2 || w.branchSHA() != w.gh.SignedCommits[1] {
+		t.Fatalf("second run: %+v %v, commits %v", o, err, w.gh.SignedCommits)
+	}
+}
