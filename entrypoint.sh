@@ -10,7 +10,8 @@ cd "$action_dir"
 
 # The version is a hash of the source, so a cached binary is always the
 # one this source builds.
-version=$(cat go.mod go.sum $(find cmd components internal packer -type f -name '*.go' -o -type f -name '*.ps1' | LC_ALL=C sort) | sha256sum | cut -c1-16)
+if command -v sha256sum >/dev/null 2>&1; then sha=(sha256sum); else sha=(shasum -a 256); fi # macOS has shasum
+version=$(cat go.mod go.sum $(find cmd components internal packer -type f -name '*.go' -o -type f -name '*.ps1' | LC_ALL=C sort) | "${sha[@]}" | cut -c1-16)
 case "$(uname -s)" in MINGW* | MSYS* | CYGWIN*) exe=.exe ;; *) exe= ;; esac
 cache=${RUNNER_TOOL_CACHE:-${TMPDIR:-/tmp}}/winbake/$version/$(uname -s)-$(uname -m)
 bin=$cache/winbake$exe
