@@ -377,73 +377,82 @@ func (b *Baker) ensureInfrastructure(ctx context.Context, api API, cfg *config.C
 	desc := describe("Build instances for "+img.Name, sum)
 	meta := &types.InstanceMetadataOptions{HttpTokens: aws.String("required"), HttpPutResponseHopLimit: aws.Int32(2)}
 
-	existing, current, err := findConfig(ctx, func(tok *string) ([]summary, *string, error) {
-		out, err := api.ListInfrastructureConfigurations(ctx, &ib.ListInfrastructureConfigurationsInput{
-			Filters: []types.Filter{{Name: aws.String("name"), Values: []string{name}}}, NextToken: tok})
-		if err != nil {
-			return nil, nil, err
-		}
-		var s []summary
-		for _, c := range out.InfrastructureConfigurationSummaryList {
-			s = append(s, summary{aws.ToString(c.Arn), aws.ToString(c.Name), aws.ToString(c.Description)})
-		}
-		return s, out.NextToken, nil
-	}, name, desc)
-	switch {
-	case err != nil:
-		return "", "", err
-	case current:
-		return existing, sum, nil
-	case existing != "":
-		_, err := api.UpdateInfrastructureConfiguration(ctx, &ib.UpdateInfrastructureConfigurationInput{
-			InfrastructureConfigurationArn: aws.String(existing), Description: aws.String(desc),
-			InstanceTypes: ic.InstanceTypes, InstanceProfileName: aws.String(ic.InstanceProfile),
-			SubnetId: subnet, SecurityGroupIds: ic.SecurityGroupIDs, KeyPair: keyPair,
-			TerminateInstanceOnFailure: aws.Bool(ic.TerminatesOnFailure()), Logging: logging,
-			InstanceMetadataOptions: meta, ClientToken: aws.String(token(existing, sum)),
+	arn, err := b.upsert(ctx, img, "infrastructure configuration", name, desc,
+		func(tok *string) ([]summary, *string, error) {
+			out, err := api.ListInfrastructureConfigurations(ctx, &ib.ListInfrastructureConfigurationsInput{
+				Filters: []types.Filter{{Name: aws.String("name"), Values: []string{name}}}, NextToken: tok})
+			if err != nil {
+				return nil, nil, err
+			}
+			var s []summary
+			for _, c := range out.InfrastructureConfigurationSummaryList {
+				s = append(s, summary{aws.ToString(c.Arn), aws.ToString(c.Name), aws.ToString(c.Description)})
+			}
+			return s, out.NextToken, nil
+		},
+		func(existing string) error {
+			_, err := api.UpdateInfrastructureConfiguration(ctx, &ib.UpdateInfrastructureConfigurationInput{
+				InfrastructureConfigurationArn: aws.String(existing), Description: aws.String(desc),
+				InstanceTypes: ic.InstanceTypes, InstanceProfileName: aws.String(ic.InstanceProfile),
+				SubnetId: subnet, SecurityGroupIds: ic.SecurityGroupIDs, KeyPair: keyPair,
+				TerminateInstanceOnFailure: aws.Bool(ic.TerminatesOnFailure()), Logging: logging,
+				InstanceMetadataOptions: meta, ClientToken: aws.String(token(existing, sum)),
+			})
+			return err
+		},
+		func() (string, error) {
+			out, err := api.CreateInfrastructureConfiguration(ctx, &ib.CreateInfrastructureConfigurationInput{
+				Name: aws.String(name), Description: aws.String(desc),
+				InstanceTypes: ic.InstanceTypes, InstanceProfileName: aws.String(ic.InstanceProfile),
+				SubnetId: subnet, SecurityGroupIds: ic.SecurityGroupIDs, KeyPair: keyPair,
+				TerminateInstanceOnFailure: aws.Bool(ic.TerminatesOnFailure()), Logging: logging,
+				InstanceMetadataOptions: meta, Tags: map[string]string{TagImage: img.Name},
+				ResourceTags: map[string]string{TagImage: img.Name}, ClientToken: aws.String(token(name, sum)),
+			})
+			if err != nil {
+				return "", err
+			}
+			return aws.ToString(out.InfrastructureConfigurationArn), nil
 		})
-		if err != nil {
-			return "", "", err
-		}
-		b.logf("%s: updated infrastructure configuration %s", img.Name, name)
-		return existing, sum, nil
-	}
-	out, err := api.CreateInfrastructureConfiguration(ctx, &ib.CreateInfrastructureConfigurationInput{
-		Name: aws.String(name), Description: aws.String(desc),
-		InstanceTypes: ic.InstanceTypes, InstanceProfileName: aws.String(ic.InstanceProfile),
-		SubnetId: subnet, SecurityGroupIds: ic.SecurityGroupIDs, KeyPair: keyPair,
-		TerminateInstanceOnFailure: aws.Bool(ic.TerminatesOnFailure()), Logging: logging,
-		InstanceMetadataOptions: meta, Tags: map[string]string{TagImage: img.Name},
-		ResourceTags: map[string]string{TagImage: img.Name}, ClientToken: aws.String(token(name, sum)),
-	})
-	if err != nil {
-		return "", "", err
-	}
-	b.logf("%s: created infrastructure configuration %s", img.Name, name)
-	return aws.ToString(out.InfrastructureConfigurationArn), sum, nil
+	return arn, sum, err
 }
 
 type summary struct{ arn, name, description string }
 
-// findConfig finds a configuration by name; current says its description
-// (and so its content) is what is wanted.
-func findConfig(ctx context.Context, list func(*string) ([]summary, *string, error), name, desc string) (string, bool, error) {
+// upsert finds a configuration by name and leaves it when its description
+// (and so its content) is what is wanted, or updates it, or creates it.
+func (b *Baker) upsert(ctx context.Context, img config.Image, kind, name, desc string,
+	list func(*string) ([]summary, *string, error), update func(arn string) error, create func() (string, error)) (string, error) {
 	var tok *string
 	for {
 		page, next, err := list(tok)
 		if err != nil {
-			return "", false, err
+			return "", err
 		}
 		for _, s := range page {
-			if s.name == name {
-				return s.arn, s.description == desc, nil
+			if s.name != name {
+				continue
 			}
+			if s.description == desc {
+				return s.arn, nil
+			}
+			if err := update(s.arn); err != nil {
+				return "", err
+			}
+			b.logf("%s: updated %s %s", img.Name, kind, name)
+			return s.arn, nil
 		}
 		if next == nil {
-			return "", false, nil
+			break
 		}
 		tok = next
 	}
+	arn, err := create()
+	if err != nil {
+		return "", err
+	}
+	b.logf("%s: created %s %s", img.Name, kind, name)
+	return arn, nil
 }
 
 // AMITags are the tags of the baked AMI: its lineage and what is in it.
@@ -505,43 +514,37 @@ func (b *Baker) ensureDistribution(ctx context.Context, api API, cfg *config.Con
 	body, _ := json.Marshal(dists)
 	sum := hash(string(body))
 	desc := describe("Distribution of "+img.Name, sum)
-	existing, current, err := findConfig(ctx, func(tok *string) ([]summary, *string, error) {
-		out, err := api.ListDistributionConfigurations(ctx, &ib.ListDistributionConfigurationsInput{
-			Filters: []types.Filter{{Name: aws.String("name"), Values: []string{name}}}, NextToken: tok})
-		if err != nil {
-			return nil, nil, err
-		}
-		var s []summary
-		for _, c := range out.DistributionConfigurationSummaryList {
-			s = append(s, summary{aws.ToString(c.Arn), aws.ToString(c.Name), aws.ToString(c.Description)})
-		}
-		return s, out.NextToken, nil
-	}, name, desc)
-	switch {
-	case err != nil:
-		return "", "", err
-	case current:
-		return existing, sum, nil
-	case existing != "":
-		_, err := api.UpdateDistributionConfiguration(ctx, &ib.UpdateDistributionConfigurationInput{
-			DistributionConfigurationArn: aws.String(existing), Description: aws.String(desc),
-			Distributions: dists, ClientToken: aws.String(token(existing, sum)),
+	arn, err := b.upsert(ctx, img, "distribution configuration", name, desc,
+		func(tok *string) ([]summary, *string, error) {
+			out, err := api.ListDistributionConfigurations(ctx, &ib.ListDistributionConfigurationsInput{
+				Filters: []types.Filter{{Name: aws.String("name"), Values: []string{name}}}, NextToken: tok})
+			if err != nil {
+				return nil, nil, err
+			}
+			var s []summary
+			for _, c := range out.DistributionConfigurationSummaryList {
+				s = append(s, summary{aws.ToString(c.Arn), aws.ToString(c.Name), aws.ToString(c.Description)})
+			}
+			return s, out.NextToken, nil
+		},
+		func(existing string) error {
+			_, err := api.UpdateDistributionConfiguration(ctx, &ib.UpdateDistributionConfigurationInput{
+				DistributionConfigurationArn: aws.String(existing), Description: aws.String(desc),
+				Distributions: dists, ClientToken: aws.String(token(existing, sum)),
+			})
+			return err
+		},
+		func() (string, error) {
+			out, err := api.CreateDistributionConfiguration(ctx, &ib.CreateDistributionConfigurationInput{
+				Name: aws.String(name), Description: aws.String(desc), Distributions: dists,
+				Tags: map[string]string{TagImage: img.Name}, ClientToken: aws.String(token(name, sum)),
+			})
+			if err != nil {
+				return "", err
+			}
+			return aws.ToString(out.DistributionConfigurationArn), nil
 		})
-		if err != nil {
-			return "", "", err
-		}
-		b.logf("%s: updated distribution configuration %s", img.Name, name)
-		return existing, sum, nil
-	}
-	out, err := api.CreateDistributionConfiguration(ctx, &ib.CreateDistributionConfigurationInput{
-		Name: aws.String(name), Description: aws.String(desc), Distributions: dists,
-		Tags: map[string]string{TagImage: img.Name}, ClientToken: aws.String(token(name, sum)),
-	})
-	if err != nil {
-		return "", "", err
-	}
-	b.logf("%s: created distribution configuration %s", img.Name, name)
-	return aws.ToString(out.DistributionConfigurationArn), sum, nil
+	return arn, sum, err
 }
 
 // startOrResume returns the build of this bake ID: one that exists (running

@@ -329,3 +329,26 @@ func without(list []string, drop string) []string {
 	}
 	return out
 }
+
+func TestChangedInfrastructureIsUpdatedInPlace(t *testing.T) {
+	e := newEnv(t, cfgYAML)
+	ip := e.planFor(digestA)
+	if _, err := e.bake(t, ip); err != nil {
+		t.Fatal(err)
+	}
+	e.cfg.ImageBuilder.InstanceTypes = []string{"m6i.2xlarge"}
+	e.aws.ResetCalls()
+	if _, err := e.bake(t, ip); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.aws.CountCalls("imagebuilder:UpdateInfrastructureConfiguration"); n != 1 || e.aws.ImageBuilderCounts().Infrastructure != 1 {
+		t.Errorf("%d updates, %d configurations", n, e.aws.ImageBuilderCounts().Infrastructure)
+	}
+	if !strings.Contains(e.log.String(), "win: updated infrastructure configuration winbake-win") {
+		t.Errorf("log:\n%s", e.log)
+	}
+	// A different build instance is a different input: a new build.
+	if n := e.aws.ImageBuilderCounts().Builds; n != 2 {
+		t.Errorf("%d builds, want 2", n)
+	}
+}
