@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/winbake/winbake/internal/awsfake"
 	"github.com/winbake/winbake/internal/imagebuilder"
 )
 
@@ -23,6 +24,10 @@ func BenchmarkBake(b *testing.B) {
 				e := newEnv(b, cfgYAML)
 				e.baker.Poll = tc.poll
 				ip := e.planFor(digestA)
+				// 60 minutes and 7 seconds, so no poller is lucky by alignment.
+				timeline := append([]awsfake.Phase{}, awsfake.DefaultTimeline...)
+				timeline[len(timeline)-1].For += 7 * time.Second
+				e.aws.SetNextBuild(awsfake.Build{Timeline: timeline})
 				e.aws.ResetCalls()
 				if err := e.baker.Preflight(context.Background(), e.cfg, e.cfg.Images[0]); err != nil {
 					b.Fatal(err)
