@@ -140,18 +140,18 @@ var impliedActions = map[string][]string{
 }
 
 // route names the operation of a REST-JSON request.
-func (ib *imageBuilder) route(req *request) (string, any, *apiError) {
+func (ib *imageBuilder) route(req *request) (string, *apiError) {
 	p := strings.TrimPrefix(req.http.URL.Path, "/")
 	if strings.HasPrefix(p, "tags/") {
 		if req.http.Method == "POST" {
-			return "TagResource", nil, nil
+			return "TagResource", nil
 		}
-		return "ListTagsForResource", nil, nil
+		return "ListTagsForResource", nil
 	}
 	if strings.Contains(p, "/") || p == "" {
-		return "", nil, errorf(404, "InvalidRequestException", "no operation at %s", req.http.URL.Path)
+		return "", errorf(404, "InvalidRequestException", "no operation at %s", req.http.URL.Path)
 	}
-	return p, nil, nil
+	return p, nil
 }
 
 func (ib *imageBuilder) handle(req *request) (any, *apiError) {

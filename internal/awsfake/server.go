@@ -209,7 +209,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var out any
 	var err *apiError
 	if req.service == "imagebuilder" {
-		req.action, out, err = s.ib.route(req)
+		req.action, err = s.ib.route(req)
 	}
 	iamAction := req.service + ":" + req.action
 	s.mu.Lock()
