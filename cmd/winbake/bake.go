@@ -12,7 +12,7 @@ import (
 
 func runBake(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bake", "[-c winbake.yaml] [--plan plan.json] [--out bake.json] [--builder imagebuilder|packer]", stderr)
-	cfgFile := fs.String("c", "", "config `file` (default: winbake.yaml, .github/winbake.yaml, else the embedded default)")
+	cfgFile := configFlag(fs)
 	planFile := fs.String("plan", "", "bake exactly this reviewed plan `file` (default: plan now)")
 	outFile := fs.String("out", "bake.json", "write what was baked to this `file`, for winbake bump")
 	builder := fs.String("builder", "", "override the config's builder: imagebuilder or packer")

@@ -31,7 +31,7 @@ func (a *amiFlags) Set(v string) error {
 
 func runBump(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bump", "[-c winbake.yaml] (--bake bake.json | --image NAME --ami REGION=AMI ...) [--dry-run | --no-pr] [--repo DIR]", stderr)
-	cfgFile := fs.String("c", "", "config `file` (default: winbake.yaml, .github/winbake.yaml, else the embedded default)")
+	cfgFile := configFlag(fs)
 	bakeFile := fs.String("bake", "", "the bake.json of winbake bake")
 	image := fs.String("image", "", "bump this image to AMIs baked elsewhere (with --ami)")
 	var amis amiFlags

@@ -93,6 +93,11 @@ func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// configFlag adds the -c flag every config-reading command takes.
+func configFlag(fs *flag.FlagSet) *string {
+	return fs.String("c", "", "config `file` (default: winbake.yaml, .github/winbake.yaml, else the embedded default)")
+}
+
 // parse parses flags and rejects stray arguments. -h is not an error.
 func parse(fs *flag.FlagSet, args []string) (help bool, err error) {
 	if err := fs.Parse(args); err != nil {

@@ -12,7 +12,7 @@ import (
 
 func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("plan", "[-c winbake.yaml] [--json plan.json] [--markdown plan.md]", stderr)
-	cfgFile := fs.String("c", "", "config `file` (default: winbake.yaml, .github/winbake.yaml, else the embedded default)")
+	cfgFile := configFlag(fs)
 	jsonFile := fs.String("json", "", "write the plan, the contract the bake follows, to this `file`")
 	mdFile := fs.String("markdown", "", "write the plan as markdown (tables and a chart) to this `file`")
 	if help, err := parse(fs, args); help || err != nil {

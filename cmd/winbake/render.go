@@ -10,12 +10,12 @@ import (
 
 	"github.com/winbake/winbake/components"
 	"github.com/winbake/winbake/internal/config"
-	"github.com/winbake/winbake/internal/plan"
+	"github.com/winbake/winbake/internal/pipeline"
 )
 
 func runRender(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("render", "[-c winbake.yaml] [--plan plan.json] [-o out/]", stderr)
-	cfgFile := fs.String("c", "", "config `file` (default: winbake.yaml, .github/winbake.yaml, else the embedded default)")
+	cfgFile := configFlag(fs)
 	outDir := fs.String("o", "out", "output `directory`; each image gets a folder")
 	planFile := fs.String("plan", "", "pin base AMIs and digests from this plan `file` (from winbake plan --json)")
 	account := fs.String("account", "", "AWS account `ID` for our component's ARN in the recipe (default: a ${AWS_ACCOUNT_ID} placeholder)")
@@ -42,12 +42,9 @@ func pinsFromPlan(cfg *config.Config, file string) (map[string]components.Pins, 
 	if file == "" {
 		return nil, nil
 	}
-	p, err := plan.Read(file)
+	p, err := pipeline.ReadPlan(cfg, file)
 	if err != nil {
 		return nil, err
-	}
-	if err := p.Covers(cfg); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 	pins := map[string]components.Pins{}
 	for _, img := range cfg.Images {

@@ -20,11 +20,7 @@ func startFakeAWS(t *testing.T, seed string) string {
 	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "fakeaws")
-	build := exec.Command("go", "build", "-o", bin, "./internal/awsfake/fakeaws")
-	build.Dir = testenv.RepoRoot()
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building fakeaws: %v\n%s", err, out)
-	}
+	testenv.GoBuild(t, bin, "./internal/awsfake/fakeaws")
 	os.WriteFile(filepath.Join(dir, "seed.json"), []byte(seed), 0o644)
 	cmd := exec.Command(bin, "-seed", filepath.Join(dir, "seed.json"))
 	stdout, _ := cmd.StdoutPipe()

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -103,7 +104,7 @@ func (s *Server) describeImages(req *request) (any, *apiError) {
 		}
 	}
 	matches := func(img *Image) bool {
-		if len(ids) > 0 && !contains(ids, img.ID) {
+		if len(ids) > 0 && !slices.Contains(ids, img.ID) {
 			return false
 		}
 		if len(owners) > 0 {
@@ -168,15 +169,6 @@ func (s *Server) describeImages(req *request) (any, *apiError) {
 		resp.Images = append(resp.Images, item)
 	}
 	return resp, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 const ec2NS = "http://ec2.amazonaws.com/doc/2016-11-15/"

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -437,7 +438,7 @@ func (ib *imageBuilder) distribute(bl *ibBuild) {
 	for _, d := range dists {
 		dm := d.(map[string]any)
 		region := str(dm, "region")
-		if contains(bl.behavior.SkipRegions, region) {
+		if slices.Contains(bl.behavior.SkipRegions, region) {
 			continue
 		}
 		ami, _ := dm["amiDistributionConfiguration"].(map[string]any)

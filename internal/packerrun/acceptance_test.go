@@ -29,11 +29,7 @@ func packerEnv(t *testing.T) (packer string, env []string) {
 	amazon := testenv.Binary(t, "packer-plugin-amazon")
 	dir := t.TempDir()
 	ours := filepath.Join(dir, "packer-plugin-winbake")
-	build := exec.Command("go", "build", "-o", ours, "./cmd/packer-plugin-winbake")
-	build.Dir = testenv.RepoRoot()
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the plugin: %v\n%s", err, out)
-	}
+	testenv.GoBuild(t, ours, "./cmd/packer-plugin-winbake")
 	env = append(os.Environ(), "PACKER_PLUGIN_PATH="+filepath.Join(dir, "plugins"), "CHECKPOINT_DISABLE=1", "PACKER_CHECKPOINT_DISABLE=1")
 	for _, p := range [][2]string{{amazon, "github.com/hashicorp/amazon"}, {ours, "github.com/winbake/winbake"}} {
 		cmd := exec.Command(packer, "plugins", "install", "--path", p[0], p[1])

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -169,7 +170,7 @@ func measure(cache []CacheImage, base map[string]bool) Totals {
 	owners := map[string][]int{}
 	for i, c := range cache {
 		for _, l := range c.Layers {
-			if !containsInt(owners[l.Digest], i) {
+			if !slices.Contains(owners[l.Digest], i) {
 				owners[l.Digest] = append(owners[l.Digest], i)
 			}
 		}
@@ -211,15 +212,6 @@ func measure(cache []CacheImage, base map[string]bool) Totals {
 		t.Compressed += c.Size
 	}
 	return t
-}
-
-func containsInt(s []int, x int) bool {
-	for _, y := range s {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 func (pl *Planner) baseAMI(ctx context.Context, img config.Image, region string) (BaseAMI, error) {

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -246,7 +247,7 @@ func prepare(ctx context.Context, o Options, root string) (*bump.Result, error) 
 	regions := append([]string{}, o.Image.Regions...)
 	for _, a := range o.Bake.AMIs {
 		newAMIs[a.Region] = a.AMI
-		if !contains(regions, a.Region) {
+		if !slices.Contains(regions, a.Region) {
 			regions = append(regions, a.Region)
 		}
 	}
@@ -293,13 +294,4 @@ func othersThan(emails []string, ours string) []string {
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

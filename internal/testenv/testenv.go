@@ -92,3 +92,13 @@ func Golden(t testing.TB, path string, got []byte, update bool) {
 		t.Errorf("%s differs from its golden file (-want +got); if intended, rerun with -update:\n%s", path, diff)
 	}
 }
+
+// GoBuild builds a package of this repository ("./cmd/...") into out.
+func GoBuild(t testing.TB, out, pkg string) {
+	t.Helper()
+	cmd := exec.Command("go", "build", "-o", out, pkg)
+	cmd.Dir = RepoRoot()
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
+	}
+}
