@@ -15,7 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/winbake/winbake/internal/config"
-	"github.com/winbake/winbake/internal/testenv"
+	"github.com/winbake/winbake/internal/testing/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")

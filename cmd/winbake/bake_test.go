@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/winbake/winbake/internal/bakefile"
+	"github.com/winbake/winbake/internal/bake/bakefile"
 	"github.com/winbake/winbake/internal/config"
-	"github.com/winbake/winbake/internal/imagebuilder"
+	"github.com/winbake/winbake/internal/bake/imagebuilder"
 	"github.com/winbake/winbake/internal/pipeline"
 )
 

@@ -9,10 +9,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/winbake/winbake/internal/bakefile"
+	"github.com/winbake/winbake/internal/bake/bakefile"
 	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/pipeline"
-	"github.com/winbake/winbake/internal/rollout"
+	"github.com/winbake/winbake/internal/bump"
 )
 
 // amiFlags collects --ami REGION=AMI.
@@ -42,14 +42,14 @@ func runBump(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if help, err := parse(fs, args); help || err != nil {
 		return err
 	}
-	mode := rollout.PullRequest
+	mode := bump.PullRequest
 	switch {
 	case *dryRun && *noPR:
 		return errors.New("--dry-run and --no-pr exclude each other")
 	case *dryRun:
-		mode = rollout.DryRun
+		mode = bump.DryRun
 	case *noPR:
-		mode = rollout.NoPR
+		mode = bump.NoPR
 	}
 	cfg, err := loadConfig(*cfgFile, stderr)
 	if err != nil {
@@ -61,7 +61,7 @@ func runBump(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	outcomes, err := pipeline.Bump(ctx, cfg, baked, mode, *repoDir, os.Getenv, stdout)
 	for _, o := range outcomes {
-		if mode == rollout.PullRequest {
+		if mode == bump.PullRequest {
 			fmt.Fprintf(stdout, "%s: pull request %s %s\n", o.Image, o.Operation, o.URL)
 		}
 	}

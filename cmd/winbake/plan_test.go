@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/winbake/winbake/internal/awsfake"
+	"github.com/winbake/winbake/internal/testing/awsfake"
 	"github.com/winbake/winbake/internal/plan"
-	"github.com/winbake/winbake/internal/registrytest"
+	"github.com/winbake/winbake/internal/testing/registrytest"
 )
 
 // planWorld has a registry with a 2022 image, a fake AWS with the EKS AMI,

@@ -17,12 +17,12 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
-	"github.com/winbake/winbake/internal/bakefile"
+	"github.com/winbake/winbake/internal/bake/bakefile"
 	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/pipeline"
 	"github.com/winbake/winbake/internal/plan"
 	"github.com/winbake/winbake/internal/report"
-	"github.com/winbake/winbake/internal/rollout"
+	"github.com/winbake/winbake/internal/bump"
 )
 
 // Commands the action runs.
@@ -185,9 +185,9 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	}
 	if in.command == "bump" || in.command == "all" {
 		gha.SetOutput("ami-ids", amiIDs(baked))
-		mode := rollout.PullRequest
+		mode := bump.PullRequest
 		if in.dryRun {
-			mode = rollout.DryRun
+			mode = bump.DryRun
 		}
 		env := func(k string) string {
 			if k == "GITHUB_TOKEN" {
@@ -251,7 +251,7 @@ func bakeTable(f *bakefile.File) string {
 
 // setPROutputs sets the pull request outputs; with several images, the
 // values are comma-separated in config order.
-func setPROutputs(gha *githubactions.Action, outcomes []rollout.Outcome) {
+func setPROutputs(gha *githubactions.Action, outcomes []bump.Outcome) {
 	var nums, urls, ops []string
 	for _, o := range outcomes {
 		if o.Number > 0 {
@@ -265,7 +265,7 @@ func setPROutputs(gha *githubactions.Action, outcomes []rollout.Outcome) {
 	gha.SetOutput("pull-request-operation", strings.Join(ops, ","))
 }
 
-func prSummary(outcomes []rollout.Outcome, dryRun bool) string {
+func prSummary(outcomes []bump.Outcome, dryRun bool) string {
 	var b strings.Builder
 	b.WriteString("### Pull requests\n\n")
 	if dryRun {

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/winbake/winbake/internal/awsfake"
+	"github.com/winbake/winbake/internal/testing/awsfake"
 )
 
 // env is an action's environment: inputs and the files GitHub provides.

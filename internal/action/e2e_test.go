@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/winbake/winbake/internal/githubfake"
-	"github.com/winbake/winbake/internal/testenv"
+	"github.com/winbake/winbake/internal/testing/githubfake"
+	"github.com/winbake/winbake/internal/testing/testenv"
 )
 
 // startFakeAWS runs the fake AWS server as its own process, as the runner

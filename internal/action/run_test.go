@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/winbake/winbake/internal/awsfake"
-	"github.com/winbake/winbake/internal/githubfake"
-	"github.com/winbake/winbake/internal/imagebuilder"
+	"github.com/winbake/winbake/internal/testing/awsfake"
+	"github.com/winbake/winbake/internal/testing/githubfake"
+	"github.com/winbake/winbake/internal/bake/imagebuilder"
 	"github.com/winbake/winbake/internal/pipeline"
 )
 

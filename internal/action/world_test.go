@@ -5,9 +5,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/winbake/winbake/internal/githubfake"
-	"github.com/winbake/winbake/internal/registrytest"
-	"github.com/winbake/winbake/internal/testenv"
+	"github.com/winbake/winbake/internal/testing/githubfake"
+	"github.com/winbake/winbake/internal/testing/registrytest"
+	"github.com/winbake/winbake/internal/testing/testenv"
 )
 
 const stockAMI = "ami-0e0e0e0e0e0e0e0e1"

@@ -1,155 +1,345 @@
 package bump
 
 import (
+	"bytes"
 	"context"
-	"flag"
-	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/winbake/winbake/internal/awsclient"
-	"github.com/winbake/winbake/internal/awsfake"
+	"github.com/winbake/winbake/internal/testing/awsfake"
+	"github.com/winbake/winbake/internal/bake/bakefile"
+	"github.com/winbake/winbake/internal/amiref"
 	"github.com/winbake/winbake/internal/config"
-	"github.com/winbake/winbake/internal/testenv"
+	"github.com/winbake/winbake/internal/git"
+	"github.com/winbake/winbake/internal/github"
+	"github.com/winbake/winbake/internal/testing/githubfake"
+	"github.com/winbake/winbake/internal/testing/testenv"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 const (
-	stockEast  = "ami-0e0e0e0e0e0e0e0e1"
-	bakedWest  = "ami-0b0b0b0b0b0b0b0b2"
-	linuxEast  = "ami-0a1a1a1a1a1a1a1a1"
-	listedEast = "ami-0c0c0c0c0c0c0c0c3"
-	newEast    = "ami-0f0f0f0f0f0f0f0f0"
-	newWest    = "ami-0f0f0f0f0f0f0f0f9"
+	stockEast = "ami-0e0e0e0e0e0e0e0e1"
+	bakedWest = "ami-0b0b0b0b0b0b0b0b2"
+	linuxEast = "ami-0a1a1a1a1a1a1a1a1"
 )
 
-// seedAWS makes the AMIs of the fixtures exist as AWS would show them.
-func seedAWS(t testing.TB) *awsfake.Server {
+type world struct {
+	t    *testing.T
+	bare string
+	work string
+	gh   *githubfake.Server
+	cfg  *config.Config
+	ec2  func(string) amiref.EC2API
+	out  bytes.Buffer
+}
+
+var gitIn = testenv.Git
+
+func newWorld(t *testing.T) *world {
 	s := awsfake.Start(t)
 	s.AddImage("us-east-1", awsfake.Image{ID: stockEast, Name: "Windows_Server-2022-English-Core-EKS_Optimized-1.31-2026.10.15", Owner: "801119661308", OwnerAlias: "amazon"})
 	s.AddImage("us-east-1", awsfake.Image{ID: linuxEast, Name: "amazon-eks-node-al2023-x86_64-standard-1.31-v20261015", Owner: "602401143452", OwnerAlias: "amazon"})
-	s.AddImage("us-east-1", awsfake.Image{ID: listedEast, Name: "hand-made-windows", Owner: "210987654321"})
-	s.AddImage("eu-west-1", awsfake.Image{ID: bakedWest, Name: "winbake-win-1.31-2026-10-16T10-00-00Z", Tags: map[string]string{"winbake:image": "win"}})
-	return s
-}
-
-func copyTree(t testing.TB, from string) string {
-	t.Helper()
-	to := t.TempDir()
-	err := filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(from, p)
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		if err := os.MkdirAll(filepath.Join(to, filepath.Dir(rel)), 0o755); err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(to, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return to
-}
-
-func testImage() config.Image {
-	return config.Image{Name: "win", Kubernetes: "1.31", Windows: "2022-core", Regions: []string{"us-east-1", "eu-west-1"}, AMIs: []string{listedEast}}
-}
-
-func prepare(t testing.TB, root string, newAMIs map[string]string) *Result {
-	t.Helper()
+	s.AddImage("eu-west-1", awsfake.Image{ID: bakedWest, Name: "winbake-win-1.31-old", Tags: map[string]string{"winbake:image": "win"}})
 	clients, err := awsclient.Load(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := Scan(context.Background(), root, []string{"."}, nil)
+	cfg, err := config.Parse("winbake.yaml", []byte(`images:
+  - name: win
+    kubernetes: "1.31"
+    windows: 2022-core
+    regions: [us-east-1, eu-west-1]
+pullRequest:
+  labels: [windows, ami]
+  reviewers: [octocat]
+  teamReviewers: [platform]
+`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	lineage, ignored, err := LookupLineage(context.Background(), func(r string) EC2API { return clients.EC2(r) }, testImage(), []string{"us-east-1", "eu-west-1"}, FoundAMIs(files))
+	w := &world{t: t, gh: githubfake.Start(t, "acme", "infra"), cfg: cfg, ec2: func(r string) amiref.EC2API { return clients.EC2(r) }}
+	root := t.TempDir()
+	w.bare = filepath.Join(root, "origin.git")
+	w.work = filepath.Join(root, "work")
+	gitIn(t, root, "init", "--quiet", "--bare", "-b", "main", w.bare)
+	gitIn(t, root, "clone", "--quiet", w.bare, w.work)
+	files := map[string]string{
+		"terraform/main.tf":   "resource \"aws_launch_template\" \"win\" {\n  image_id = \"" + stockEast + "\" # windows\n}\n\nresource \"aws_launch_template\" \"linux\" {\n  image_id = \"" + linuxEast + "\"\n}\n",
+		"eksctl/cluster.yaml": "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata: {name: prod}\nnodeGroups:\n  - name: win\n    ami: " + bakedWest + "\n",
+	}
+	for name, content := range files {
+		os.MkdirAll(filepath.Join(w.work, filepath.Dir(name)), 0o755)
+		os.WriteFile(filepath.Join(w.work, name), []byte(content), 0o644)
+	}
+	gitIn(t, w.work, "add", ".")
+	gitIn(t, w.work, "commit", "--quiet", "-m", "infra")
+	gitIn(t, w.work, "push", "--quiet", "origin", "main")
+	return w
+}
+
+func baked(east, west string) bakefile.Image {
+	return bakefile.Image{Name: "win", Kubernetes: "1.31", Windows: "2022-core", Updates: true, Builder: "imagebuilder",
+		AMIs:    []bakefile.AMI{{Region: "eu-west-1", AMI: west}, {Region: "us-east-1", AMI: east}},
+		BaseAMI: stockEast, SSMParameter: "/aws/service/ami-windows-latest/Windows_Server-2022-English-Core-EKS_Optimized-1.31/image_id",
+		BuildVersionARN: "arn:aws:imagebuilder:us-east-1:123456789012:image/winbake-win/1.0.0/1",
+		Cache:           []bakefile.Cached{{Ref: "mcr.microsoft.com/windows/nanoserver:ltsc2022", Digest: "sha256:" + strings.Repeat("a", 64), Size: 120 << 20}},
+		Finished:        "2026-11-14T10:00:00Z"}
+}
+
+func (w *world) run(mode Mode, b bakefile.Image) (Outcome, error) {
+	img, _ := w.cfg.Image("win")
+	return Run(context.Background(), Options{Dir: w.work, Config: w.cfg, Image: img, Bake: b, Mode: mode, EC2: w.ec2, Out: &w.out,
+		GitHub: func(ctx context.Context, repo *git.Repo) (*github.Client, error) {
+			return github.New(githubfake.Token, w.gh.URL(), "acme/infra")
+		}})
+}
+
+func (w *world) branchFile(name string) string {
+	return gitIn(w.t, w.bare, "show", "winbake/win:"+name)
+}
+
+func (w *world) branchSHA() string {
+	out, _ := exec.Command("git", "-C", w.bare, "rev-parse", "--verify", "-q", "refs/heads/winbake/win").Output()
+	return strings.TrimSpace(string(out))
+}
+
+const (
+	newEast1, newWest1 = "ami-01111111111111111", "ami-01111111111111112"
+	newEast2, newWest2 = "ami-02222222222222221", "ami-02222222222222222"
+)
+
+func TestCreateUpdateNone(t *testing.T) {
+	w := newWorld(t)
+	before := gitIn(t, w.work, "rev-parse", "HEAD")
+	o, err := w.run(PullRequest, baked(newEast1, newWest1))
 	if err != nil {
+		t.Fatalf("%v\n%s", err, w.out.String())
+	}
+	if o.Operation != Created || o.Number != 1 || o.Changes != 2 {
+		t.Fatalf("outcome %+v", o)
+	}
+	tf := w.branchFile("terraform/main.tf")
+	if !strings.Contains(tf, `image_id = "`+newEast1+`" # windows`) || !strings.Contains(tf, linuxEast) {
+		t.Errorf("branch main.tf:\n%s", tf)
+	}
+	if !strings.Contains(w.branchFile("eksctl/cluster.yaml"), "ami: "+newWest1) {
+		t.Error("eu-west-1 reference not bumped to the eu-west-1 AMI")
+	}
+	msg := gitIn(t, w.bare, "log", "-1", "--format=%an <%ae>|%s", "winbake/win")
+	if msg != "winbake <winbake@users.noreply.github.com>|Bump win Windows AMI to "+newEast1+" (1.31, 2026-11-14)" {
+		t.Errorf("commit: %s", msg)
+	}
+	pr := w.gh.PRs()[0]
+	if pr.Head != "winbake/win" || pr.Base != "main" || !strings.Contains(pr.Body, "<!-- winbake:image=win ami="+newEast1+" -->") ||
+		strings.Join(pr.Labels, ",") != "windows,ami" || strings.Join(pr.Reviewers, ",") != "octocat" || strings.Join(pr.TeamReviewers, ",") != "platform" {
+		t.Errorf("PR %+v", pr)
+	}
+	for _, want := range []string{"| `terraform/main.tf:2` | aws_launch_template.win.image_id | us-east-1 | `" + stockEast + "` → `" + newEast1 + "` |", "nanoserver:ltsc2022", "1 other AMI reference(s) left alone", "Rolling out"} {
+		if !strings.Contains(pr.Body, want) {
+			t.Errorf("PR body lacks %q:\n%s", want, pr.Body)
+		}
+	}
+	// The user's checkout is untouched.
+	if gitIn(t, w.work, "rev-parse", "HEAD") != before || gitIn(t, w.work, "status", "--porcelain") != "" {
+		t.Error("the user's checkout changed")
+	}
+
+	// A newer AMI updates the same PR.
+	o, err = w.run(PullRequest, baked(newEast2, newWest2))
+	if err != nil || o.Operation != Updated || o.Number != 1 || len(w.gh.PRs()) != 1 {
+		t.Fatalf("second run: %+v %v", o, err)
+	}
+	if !strings.Contains(w.branchFile("terraform/main.tf"), newEast2) || !strings.Contains(w.gh.PRs()[0].Title, newEast2) {
+		t.Error("the branch or PR does not have the newer AMI")
+	}
+
+	// The same AMI again changes nothing.
+	sha := w.branchSHA()
+	o, err = w.run(PullRequest, baked(newEast2, newWest2))
+	if err != nil || o.Operation != None || w.branchSHA() != sha {
+		t.Fatalf("third run: %+v %v (branch moved: %v)", o, err, w.branchSHA() != sha)
+	}
+}
+
+func TestHumanCommitIsNotOverwritten(t *testing.T) {
+	w := newWorld(t)
+	if _, err := w.run(PullRequest, baked(newEast1, newWest1)); err != nil {
 		t.Fatal(err)
 	}
-	r, err := Prepare(root, files, lineage, ignored, newAMIs)
-	if err != nil {
+	// Someone fixes something on the branch.
+	gitIn(t, w.work, "fetch", "--quiet", "origin")
+	gitIn(t, w.work, "checkout", "--quiet", "-b", "winbake/win", "origin/winbake/win")
+	os.WriteFile(filepath.Join(w.work, "NOTES.md"), []byte("rolled out to staging\n"), 0o644)
+	gitIn(t, w.work, "add", ".")
+	gitIn(t, w.work, "commit", "--quiet", "-m", "notes")
+	gitIn(t, w.work, "push", "--quiet", "origin", "winbake/win")
+	gitIn(t, w.work, "checkout", "--quiet", "main")
+	sha := w.branchSHA()
+
+	o, err := w.run(PullRequest, baked(newEast2, newWest2))
+	if err != nil || o.Operation != None {
+		t.Fatalf("%+v %v", o, err)
+	}
+	if w.branchSHA() != sha {
+		t.Error("the branch was overwritten")
+	}
+	pr := w.gh.PRs()[0]
+	if len(pr.Comments) != 1 || !strings.Contains(pr.Comments[0], "it has commits by dev@example.com") {
+		t.Errorf("comments: %v", pr.Comments)
+	}
+}
+
+func TestClosedWithoutMergeIsNotReopened(t *testing.T) {
+	w := newWorld(t)
+	if _, err := w.run(PullRequest, baked(newEast1, newWest1)); err != nil {
 		t.Fatal(err)
 	}
-	return r
+	w.gh.SetPR(1, func(p *githubfake.PR) { p.State = "closed" })
+	o, err := w.run(PullRequest, baked(newEast1, newWest1))
+	if err != nil || o.Operation != None || len(w.gh.PRs()) != 1 {
+		t.Fatalf("same AMI after a rejection: %+v %v, %d PRs", o, err, len(w.gh.PRs()))
+	}
+	o, err = w.run(PullRequest, baked(newEast2, newWest2))
+	if err != nil || o.Operation != Created || o.Number != 2 {
+		t.Fatalf("newer AMI: %+v %v", o, err)
+	}
 }
 
-func describe(r *Result) string {
-	var b strings.Builder
-	for _, c := range r.Changes {
-		fmt.Fprintf(&b, "change  %s:%d:%d  %s  [%s] %s -> %s\n", c.File, c.Line, c.Column, c.Where, c.Region, c.Old, c.New)
+func TestMergedClosesStalePR(t *testing.T) {
+	w := newWorld(t)
+	if _, err := w.run(PullRequest, baked(newEast1, newWest1)); err != nil {
+		t.Fatal(err)
 	}
-	for _, s := range r.Ignored {
-		fmt.Fprintf(&b, "ignore  %s:%d  %s  %s: %s\n", s.File, s.Line, s.Where, s.AMI, s.Reason)
+	// The change reached main another way; the PR is still open.
+	gitIn(t, w.work, "fetch", "--quiet", "origin")
+	gitIn(t, w.work, "merge", "--quiet", "--ff-only", "origin/winbake/win")
+	gitIn(t, w.work, "push", "--quiet", "origin", "main")
+	o, err := w.run(PullRequest, baked(newEast1, newWest1))
+	if err != nil || o.Operation != Closed {
+		t.Fatalf("%+v %v", o, err)
 	}
-	for _, s := range r.Uncovered {
-		fmt.Fprintf(&b, "uncover %s:%d  %s  %s: %s\n", s.File, s.Line, s.Where, s.AMI, s.Reason)
+	if pr := w.gh.PRs()[0]; pr.State != "closed" || len(pr.Comments) != 1 {
+		t.Errorf("PR %+v", pr)
 	}
-	for _, n := range r.Notes {
-		fmt.Fprintf(&b, "note    %s\n", n)
-	}
-	return b.String()
 }
 
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	testenv.Golden(t, filepath.Join("testdata", name), got, *update)
+func TestGitHubFaults(t *testing.T) {
+	t.Run("actions may not create PRs", func(t *testing.T) {
+		w := newWorld(t)
+		w.gh.Fail("POST /repos/acme/infra/pulls", 403, "GitHub Actions is not permitted to create or approve pull requests.", 1)
+		_, err := w.run(PullRequest, baked(newEast1, newWest1))
+		if err == nil || !strings.Contains(err.Error(), "Allow GitHub Actions to create and approve pull requests") {
+			t.Fatalf("err = %v", err)
+		}
+		// The next run, with the setting fixed, completes.
+		o, err := w.run(PullRequest, baked(newEast1, newWest1))
+		if err != nil || o.Operation != Created {
+			t.Fatalf("next run: %+v %v", o, err)
+		}
+	})
+	t.Run("422 on labels right after creation, then success", func(t *testing.T) {
+		w := newWorld(t)
+		w.gh.Fail("POST /repos/acme/infra/issues/1/labels", 422, "Validation Failed", 1)
+		if o, err := w.run(PullRequest, baked(newEast1, newWest1)); err != nil || o.Operation != Created {
+			t.Fatalf("%+v %v", o, err)
+		}
+		if got := strings.Join(w.gh.PRs()[0].Labels, ","); got != "windows,ami" {
+			t.Errorf("labels %q", got)
+		}
+	})
+	t.Run("5xx is retried", func(t *testing.T) {
+		w := newWorld(t)
+		w.gh.Fail("GET /repos/acme/infra/pulls", 502, "Server Error", 2)
+		if o, err := w.run(PullRequest, baked(newEast1, newWest1)); err != nil || o.Operation != Created {
+			t.Fatalf("%+v %v", o, err)
+		}
+	})
+	t.Run("bad token", func(t *testing.T) {
+		w := newWorld(t)
+		img, _ := w.cfg.Image("win")
+		_, err := Run(context.Background(), Options{Dir: w.work, Config: w.cfg, Image: img, Bake: baked(newEast1, newWest1), EC2: w.ec2, Out: &w.out,
+			GitHub: func(ctx context.Context, repo *git.Repo) (*github.Client, error) {
+				return github.New("ghs_wrong", w.gh.URL(), "acme/infra")
+			}})
+		if err == nil || !strings.Contains(err.Error(), "GitHub refused the token (Bad credentials)") {
+			t.Fatalf("err = %v", err)
+		}
+		if w.branchSHA() != "" {
+			t.Error("a branch was pushed with a refused token")
+		}
+	})
 }
 
-func TestBumpFixtures(t *testing.T) {
-	seedAWS(t)
-	root := copyTree(t, "testdata/repo")
-	r := prepare(t, root, map[string]string{"us-east-1": newEast, "eu-west-1": newWest})
-	golden(t, "changes.golden", []byte(describe(r)))
-	for name, data := range r.Contents {
-		golden(t, filepath.Join("want", name), data)
+func TestBadRepository(t *testing.T) {
+	w := newWorld(t)
+	os.WriteFile(filepath.Join(w.work, "terraform/main.tf"), []byte("changed"), 0o644)
+	if _, err := w.run(PullRequest, baked(newEast1, newWest1)); err == nil || !strings.Contains(err.Error(), "has uncommitted changes") {
+		t.Errorf("dirty tree: %v", err)
 	}
-	for _, skipped := range []string{"vendor/mod/values.yaml", "docs/blob.bin"} {
-		if strings.Contains(describe(r), skipped) {
-			t.Errorf("%s was scanned", skipped)
+	gitIn(t, w.work, "checkout", "--", ".")
+
+	w.cfg.PullRequest.BaseBranch = "release"
+	if _, err := w.run(PullRequest, baked(newEast1, newWest1)); err == nil || !strings.Contains(err.Error(), `base branch "release" does not exist on origin`) {
+		t.Errorf("missing base: %v", err)
+	}
+	w.work = t.TempDir()
+	if _, err := w.run(PullRequest, baked(newEast1, newWest1)); err == nil || !strings.Contains(err.Error(), "is not a git checkout") {
+		t.Errorf("not git: %v", err)
+	}
+	if len(w.gh.Requests()) != 0 {
+		t.Errorf("GitHub was called: %v", w.gh.Requests())
+	}
+}
+
+func TestDryRunAndNoPR(t *testing.T) {
+	w := newWorld(t)
+	o, err := w.run(DryRun, baked(newEast1, newWest1))
+	if err != nil || o.Changes != 2 {
+		t.Fatalf("%+v %v", o, err)
+	}
+	out := w.out.String()
+	for _, want := range []string{"terraform/main.tf:2  aws_launch_template.win.image_id  us-east-1: " + stockEast + " → " + newEast1, "ignored, not of this image's lineage:", linuxEast} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry run lacks %q:\n%s", want, out)
 		}
 	}
-}
-
-func TestRegionWithoutNewAMIIsReported(t *testing.T) {
-	seedAWS(t)
-	root := copyTree(t, "testdata/repo")
-	r := prepare(t, root, map[string]string{"us-east-1": newEast})
-	if len(r.Uncovered) == 0 {
-		t.Fatal("no uncovered references")
+	if gitIn(t, w.work, "status", "--porcelain") != "" {
+		t.Error("dry run touched the tree")
 	}
-	for _, u := range r.Uncovered {
-		if u.AMI != bakedWest || !strings.Contains(u.Reason, "in eu-west-1, where no new AMI was baked") {
-			t.Errorf("uncovered %+v", u)
-		}
+	if _, err := w.run(NoPR, baked(newEast1, newWest1)); err != nil {
+		t.Fatal(err)
 	}
-	for _, c := range r.Changes {
-		if c.Old == bakedWest {
-			t.Errorf("%s was guessed a replacement: %+v", bakedWest, c)
-		}
+	if st := gitIn(t, w.work, "status", "--porcelain"); !strings.Contains(st, "terraform/main.tf") || !strings.Contains(st, "eksctl/cluster.yaml") {
+		t.Errorf("--no-pr status: %q", st)
+	}
+	if len(w.gh.Requests()) != 0 || w.branchSHA() != "" {
+		t.Error("dry run or --no-pr talked to GitHub or pushed")
 	}
 }
 
-func TestRunTwiceIsCurrent(t *testing.T) {
-	seedAWS(t)
-	root := copyTree(t, "testdata/repo")
-	newAMIs := map[string]string{"us-east-1": newEast, "eu-west-1": newWest}
-	r := prepare(t, root, newAMIs)
-	for name, data := range r.Contents {
-		os.WriteFile(filepath.Join(root, name), data, 0o644)
+func TestSignedCommitsThroughTheAPI(t *testing.T) {
+	w := newWorld(t)
+	w.gh.GitDir = w.bare
+	w.cfg.PullRequest.SignCommits = true
+	o, err := w.run(PullRequest, baked(newEast1, newWest1))
+	if err != nil || o.Operation != Created {
+		t.Fatalf("%+v %v\n%s", o, err, w.out.String())
 	}
-	again := prepare(t, root, newAMIs)
-	if len(again.Changes) != 0 || len(again.Current) != len(r.Changes) {
-		t.Errorf("second run: %d changes, %d current (want 0 and %d)", len(again.Changes), len(again.Current), len(r.Changes))
+	if len(w.gh.SignedCommits) != 1 || w.branchSHA() != w.gh.SignedCommits[0] {
+		t.Fatalf("branch %s, API commits %v", w.branchSHA(), w.gh.SignedCommits)
+	}
+	if !strings.Contains(w.branchFile("terraform/main.tf"), newEast1) || !strings.Contains(w.branchFile("eksctl/cluster.yaml"), newWest1) {
+		t.Error("the API commit lacks the rewritten files")
+	}
+	// The commit is the image's own: a newer bake updates it, through the API again.
+	if author := gitIn(t, w.bare, "log", "-1", "--format=%ae|%cn", "winbake/win"); author != "winbake@users.noreply.github.com|GitHub" {
+		t.Errorf("author|committer = %s", author)
+	}
+	o, err = w.run(PullRequest, baked(newEast2, newWest2))
+	if err != nil || o.Operation != Updated || len(w.gh.SignedCommits) != 2 || w.branchSHA() != w.gh.SignedCommits[1] {
+		t.Fatalf("second run: %+v %v, commits %v", o, err, w.gh.SignedCommits)
 	}
 }

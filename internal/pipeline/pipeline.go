@@ -11,17 +11,17 @@ import (
 	"sync"
 
 	"github.com/winbake/winbake/internal/awsclient"
-	"github.com/winbake/winbake/internal/bakefile"
-	"github.com/winbake/winbake/internal/bump"
+	"github.com/winbake/winbake/internal/bake/bakefile"
+	"github.com/winbake/winbake/internal/amiref"
 	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/ecr"
 	"github.com/winbake/winbake/internal/git"
 	"github.com/winbake/winbake/internal/github"
-	"github.com/winbake/winbake/internal/imagebuilder"
-	"github.com/winbake/winbake/internal/packerrun"
+	"github.com/winbake/winbake/internal/bake/imagebuilder"
+	"github.com/winbake/winbake/internal/bake/packer"
 	"github.com/winbake/winbake/internal/plan"
 	"github.com/winbake/winbake/internal/registry"
-	"github.com/winbake/winbake/internal/rollout"
+	"github.com/winbake/winbake/internal/bump"
 )
 
 // Clock is the bake's clock; tests replace it with simulated time.
@@ -97,7 +97,7 @@ func Bake(ctx context.Context, cfg *config.Config, p *plan.Plan, outFile string,
 	log = &syncWriter{w: log}
 	var b baker
 	if cfg.Builder == config.BuilderPacker {
-		b = &packerrun.Runner{Log: log}
+		b = &packer.Runner{Log: log}
 	} else {
 		clients, err := awsclient.Load(ctx)
 		if err != nil {
@@ -153,12 +153,12 @@ func Bake(ctx context.Context, cfg *config.Config, p *plan.Plan, outFile string,
 }
 
 // Bump bumps each baked image, one pull request each.
-func Bump(ctx context.Context, cfg *config.Config, baked []bakefile.Image, mode rollout.Mode, dir string, getenv func(string) string, log io.Writer) ([]rollout.Outcome, error) {
+func Bump(ctx context.Context, cfg *config.Config, baked []bakefile.Image, mode bump.Mode, dir string, getenv func(string) string, log io.Writer) ([]bump.Outcome, error) {
 	clients, err := awsclient.Load(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var outcomes []rollout.Outcome
+	var outcomes []bump.Outcome
 	var errs []error
 	for _, b := range baked {
 		img, ok := cfg.Image(b.Name)
@@ -166,9 +166,9 @@ func Bump(ctx context.Context, cfg *config.Config, baked []bakefile.Image, mode 
 			errs = append(errs, fmt.Errorf("the bake has image %q, which %s does not list", b.Name, cfg.Source))
 			continue
 		}
-		o, err := rollout.Run(ctx, rollout.Options{
+		o, err := bump.Run(ctx, bump.Options{
 			Dir: dir, Config: cfg, Image: img, Bake: b, Mode: mode,
-			EC2: func(r string) bump.EC2API { return clients.EC2(r) },
+			EC2: func(r string) amiref.EC2API { return clients.EC2(r) },
 			GitHub: func(ctx context.Context, repo *git.Repo) (*github.Client, error) {
 				return GitHubClient(ctx, repo, getenv)
 			},

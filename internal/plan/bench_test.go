@@ -11,9 +11,9 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/winbake/winbake/internal/awsfake"
+	"github.com/winbake/winbake/internal/testing/awsfake"
 	"github.com/winbake/winbake/internal/config"
-	"github.com/winbake/winbake/internal/registrytest"
+	"github.com/winbake/winbake/internal/testing/registrytest"
 )
 
 // counting counts requests and response bytes; the /v2/ ping is counted

@@ -5,15 +5,15 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/winbake/winbake/internal/bakefile"
-	"github.com/winbake/winbake/internal/bump"
+	"github.com/winbake/winbake/internal/bake/bakefile"
+	"github.com/winbake/winbake/internal/amiref"
 )
 
 // MaxPRBody keeps a body under GitHub's 65,536-character limit, with room.
 const MaxPRBody = 60000
 
 // DryRun tells, in plain text, what a bump would do and what it leaves.
-func DryRun(image string, r *bump.Result) string {
+func DryRun(image string, r *amiref.Result) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %d change(s)\n", image, len(r.Changes))
 	for _, c := range r.Changes {
@@ -66,7 +66,7 @@ func PRTitle(img bakefile.Image, ami string) string {
 // PRBody is what a reviewer reads: every change, where the AMI comes from,
 // what is cached in it, what was left alone and how to roll it out.
 // Long change tables are summarized until the body fits.
-func PRBody(img bakefile.Image, ami string, r *bump.Result) string {
+func PRBody(img bakefile.Image, ami string, r *amiref.Result) string {
 	var body string
 	for _, limit := range []int{200, 100, 50, 20, 0} {
 		if body = prBody(img, ami, r, limit); len(body) <= MaxPRBody {
@@ -76,7 +76,7 @@ func PRBody(img bakefile.Image, ami string, r *bump.Result) string {
 	return body[:MaxPRBody] + "\n\n…(cut to fit GitHub's limit)\n"
 }
 
-func prBody(img bakefile.Image, ami string, r *bump.Result, limit int) string {
+func prBody(img bakefile.Image, ami string, r *amiref.Result, limit int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%sami=%s -->\n", Marker(img.Name), ami)
 	fmt.Fprintf(&b, "winbake baked a new EKS Windows AMI for **%s** and replaces the AMI IDs of its lineage below.\n\n", img.Name)
@@ -134,7 +134,7 @@ func prBody(img bakefile.Image, ami string, r *bump.Result, limit int) string {
 }
 
 // changeTable lists up to limit changes, then counts the rest by file.
-func changeTable(changes []bump.Change, limit int) string {
+func changeTable(changes []amiref.Change, limit int) string {
 	var b strings.Builder
 	b.WriteString("| file:line | where | region | old AMI → new AMI |\n|---|---|---|---|\n")
 	for i, c := range changes {

@@ -7,11 +7,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/winbake/winbake/internal/bakefile"
-	"github.com/winbake/winbake/internal/bump"
+	"github.com/winbake/winbake/internal/bake/bakefile"
+	"github.com/winbake/winbake/internal/amiref"
 	"github.com/winbake/winbake/internal/plan"
 	"github.com/winbake/winbake/internal/registry"
-	"github.com/winbake/winbake/internal/testenv"
+	"github.com/winbake/winbake/internal/testing/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -73,13 +73,13 @@ func testBake() bakefile.Image {
 }
 
 func TestPRBody(t *testing.T) {
-	r := &bump.Result{
-		Changes: []bump.Change{
+	r := &amiref.Result{
+		Changes: []amiref.Change{
 			{File: "terraform/main.tf", Line: 11, Where: "aws_launch_template.win.image_id", Region: "us-east-1", Old: "ami-0e0e0e0e0e0e0e0e1", New: "ami-01111111111111111"},
 			{File: "eksctl/cluster.yaml", Line: 9, Where: "eksctl ClusterConfig prod: nodeGroups[name=win].ami", Region: "eu-west-1", Old: "ami-0b0b0b0b0b0b0b0b2", New: "ami-02222222222222222"},
 		},
-		Ignored:   []bump.Skip{{File: "terraform/main.tf", Line: 20, AMI: "ami-0a1a1a1a1a1a1a1a1", Reason: "not of win's lineage"}},
-		Uncovered: []bump.Skip{{File: "cfn/stack.yaml", Line: 14, Where: "CloudFormation: Mappings.RegionMap.ap-south-1.ami", AMI: "ami-0d0d0d0d0d0d0d0d4", Reason: "EKS-optimized Windows 2022-core, in ap-south-1, where no new AMI was baked"}},
+		Ignored:   []amiref.Skip{{File: "terraform/main.tf", Line: 20, AMI: "ami-0a1a1a1a1a1a1a1a1", Reason: "not of win's lineage"}},
+		Uncovered: []amiref.Skip{{File: "cfn/stack.yaml", Line: 14, Where: "CloudFormation: Mappings.RegionMap.ap-south-1.ami", AMI: "ami-0d0d0d0d0d0d0d0d4", Reason: "EKS-optimized Windows 2022-core, in ap-south-1, where no new AMI was baked"}},
 		Notes:     []string{"eksctl/cluster.yaml:12: eksctl `ami: auto-ssm`: takes the stock EKS AMI from SSM, not the baked one"},
 	}
 	golden(t, "pr-body.md", PRBody(testBake(), "ami-01111111111111111", r))
@@ -87,9 +87,9 @@ func TestPRBody(t *testing.T) {
 }
 
 func TestPRBodyStaysUnderGitHubsLimit(t *testing.T) {
-	r := &bump.Result{}
+	r := &amiref.Result{}
 	for i := range 3000 {
-		r.Changes = append(r.Changes, bump.Change{File: fmt.Sprintf("stacks/team-%03d/nodes.tf", i%40), Line: i + 1, Where: "aws_launch_template.win.image_id",
+		r.Changes = append(r.Changes, amiref.Change{File: fmt.Sprintf("stacks/team-%03d/nodes.tf", i%40), Line: i + 1, Where: "aws_launch_template.win.image_id",
 			Region: "us-east-1", Old: "ami-0e0e0e0e0e0e0e0e1", New: "ami-01111111111111111"})
 	}
 	body := PRBody(testBake(), "ami-01111111111111111", r)

@@ -22,7 +22,7 @@ import (
 
 	"github.com/winbake/winbake/components"
 	"github.com/winbake/winbake/internal/awsclient"
-	"github.com/winbake/winbake/internal/bakefile"
+	"github.com/winbake/winbake/internal/bake/bakefile"
 	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/plan"
 )

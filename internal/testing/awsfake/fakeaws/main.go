@@ -11,7 +11,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/winbake/winbake/internal/awsfake"
+	"github.com/winbake/winbake/internal/testing/awsfake"
 )
 
 func main() {

@@ -1,4 +1,4 @@
-package packerrun
+package packer
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ import (
 	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/plan"
 	"github.com/winbake/winbake/internal/registry"
-	"github.com/winbake/winbake/internal/testenv"
+	"github.com/winbake/winbake/internal/testing/testenv"
 )
 
 // packerEnv installs the real amazon plugin and a fresh build of ours into

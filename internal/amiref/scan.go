@@ -1,7 +1,7 @@
-// Package bump finds the AMI IDs of an image's lineage in a repository,
+// Package amiref finds the AMI IDs of an image's lineage in a repository,
 // says where each one is (Terraform, eksctl, Karpenter, CloudFormation,
 // Helm values, JSON), and rewrites exactly their bytes to the new AMIs.
-package bump
+package amiref
 
 import (
 	"bytes"

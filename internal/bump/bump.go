@@ -1,9 +1,9 @@
-// Package rollout turns a bake into a reviewed change: it finds and
+// Package bump turns a bake into a reviewed change: it finds and
 // rewrites the image's AMI IDs, then (unless told not to) commits them on
 // branch winbake/<image> and opens or updates the one pull request of that
 // image. The user's checkout is never touched: the work happens in a
 // scratch worktree of the base branch.
-package rollout
+package bump
 
 import (
 	"context"
@@ -15,8 +15,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/winbake/winbake/internal/bakefile"
-	"github.com/winbake/winbake/internal/bump"
+	"github.com/winbake/winbake/internal/bake/bakefile"
+	"github.com/winbake/winbake/internal/amiref"
 	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/git"
 	"github.com/winbake/winbake/internal/github"
@@ -48,7 +48,7 @@ type Options struct {
 	Image  config.Image
 	Bake   bakefile.Image
 	Mode   Mode
-	EC2    func(region string) bump.EC2API
+	EC2    func(region string) amiref.EC2API
 	// GitHub makes the API client; called only in PullRequest mode.
 	GitHub func(ctx context.Context, repo *git.Repo) (*github.Client, error)
 	Out    io.Writer
@@ -238,8 +238,8 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 }
 
 // prepare scans root and decides the changes.
-func prepare(ctx context.Context, o Options, root string) (*bump.Result, error) {
-	files, err := bump.Scan(ctx, root, o.Config.Bump.Paths, o.Config.Bump.Exclude)
+func prepare(ctx context.Context, o Options, root string) (*amiref.Result, error) {
+	files, err := amiref.Scan(ctx, root, o.Config.Bump.Paths, o.Config.Bump.Exclude)
 	if err != nil {
 		return nil, fmt.Errorf("scanning %s: %w", root, err)
 	}
@@ -251,15 +251,15 @@ func prepare(ctx context.Context, o Options, root string) (*bump.Result, error) 
 			regions = append(regions, a.Region)
 		}
 	}
-	found := bump.FoundAMIs(files)
-	lineage, ignored := bump.Lineage{}, map[string]string{}
+	found := amiref.FoundAMIs(files)
+	lineage, ignored := amiref.Lineage{}, map[string]string{}
 	if len(found) > 0 {
-		lineage, ignored, err = bump.LookupLineage(ctx, o.EC2, o.Image, regions, found)
+		lineage, ignored, err = amiref.LookupLineage(ctx, o.EC2, o.Image, regions, found)
 		if err != nil {
 			return nil, err
 		}
 	}
-	return bump.Prepare(root, files, lineage, ignored, newAMIs)
+	return amiref.Prepare(root, files, lineage, ignored, newAMIs)
 }
 
 func write(root string, contents map[string][]byte) error {

@@ -1,8 +1,8 @@
-// Package packerrun bakes an image with Packer: it writes the template's
+// Package packer bakes an image with Packer: it writes the template's
 // variables, runs packer init and packer build -machine-readable, streams
 // the build's progress, and reads the AMIs of the last run from Packer's
 // manifest into the same bake.json shape as the Image Builder path.
-package packerrun
+package packer
 
 import (
 	"bufio"
@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/winbake/winbake/components"
-	"github.com/winbake/winbake/internal/bakefile"
+	"github.com/winbake/winbake/internal/bake/bakefile"
 	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/plan"
 )

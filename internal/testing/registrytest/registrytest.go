@@ -25,7 +25,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/winbake/winbake/internal/testenv"
+	"github.com/winbake/winbake/internal/testing/testenv"
 )
 
 // Registry is a running registry.
