@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/winbake/winbake/internal/bake/bakefile"
-	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/bake/imagebuilder"
+	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/pipeline"
 )
 

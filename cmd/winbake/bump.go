@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/winbake/winbake/internal/bake/bakefile"
+	"github.com/winbake/winbake/internal/bump"
 	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/pipeline"
-	"github.com/winbake/winbake/internal/bump"
 )
 
 // amiFlags collects --ami REGION=AMI.

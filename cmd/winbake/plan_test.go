@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/winbake/winbake/internal/testing/awsfake"
 	"github.com/winbake/winbake/internal/plan"
+	"github.com/winbake/winbake/internal/testing/awsfake"
 	"github.com/winbake/winbake/internal/testing/registrytest"
 )
 

@@ -18,11 +18,11 @@ import (
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/winbake/winbake/internal/bake/bakefile"
+	"github.com/winbake/winbake/internal/bump"
 	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/pipeline"
 	"github.com/winbake/winbake/internal/plan"
 	"github.com/winbake/winbake/internal/report"
-	"github.com/winbake/winbake/internal/bump"
 )
 
 // Commands the action runs.

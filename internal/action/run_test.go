@@ -6,10 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/winbake/winbake/internal/testing/awsfake"
-	"github.com/winbake/winbake/internal/testing/githubfake"
 	"github.com/winbake/winbake/internal/bake/imagebuilder"
 	"github.com/winbake/winbake/internal/pipeline"
+	"github.com/winbake/winbake/internal/testing/awsfake"
+	"github.com/winbake/winbake/internal/testing/githubfake"
 )
 
 // TestFullRunSummaryAndOutputs runs the action in process (simulated time

@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/winbake/winbake/internal/awsclient"
-	"github.com/winbake/winbake/internal/testing/awsfake"
 	"github.com/winbake/winbake/internal/config"
+	"github.com/winbake/winbake/internal/testing/awsfake"
 	"github.com/winbake/winbake/internal/testing/testenv"
 )
 

@@ -15,8 +15,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/winbake/winbake/internal/bake/bakefile"
 	"github.com/winbake/winbake/internal/amiref"
+	"github.com/winbake/winbake/internal/bake/bakefile"
 	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/git"
 	"github.com/winbake/winbake/internal/github"

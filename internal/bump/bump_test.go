@@ -9,13 +9,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/winbake/winbake/internal/awsclient"
-	"github.com/winbake/winbake/internal/testing/awsfake"
-	"github.com/winbake/winbake/internal/bake/bakefile"
 	"github.com/winbake/winbake/internal/amiref"
+	"github.com/winbake/winbake/internal/awsclient"
+	"github.com/winbake/winbake/internal/bake/bakefile"
 	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/git"
 	"github.com/winbake/winbake/internal/github"
+	"github.com/winbake/winbake/internal/testing/awsfake"
 	"github.com/winbake/winbake/internal/testing/githubfake"
 	"github.com/winbake/winbake/internal/testing/testenv"
 )

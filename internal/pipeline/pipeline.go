@@ -10,18 +10,18 @@ import (
 	"io"
 	"sync"
 
+	"github.com/winbake/winbake/internal/amiref"
 	"github.com/winbake/winbake/internal/awsclient"
 	"github.com/winbake/winbake/internal/bake/bakefile"
-	"github.com/winbake/winbake/internal/amiref"
+	"github.com/winbake/winbake/internal/bake/imagebuilder"
+	"github.com/winbake/winbake/internal/bake/packer"
+	"github.com/winbake/winbake/internal/bump"
 	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/ecr"
 	"github.com/winbake/winbake/internal/git"
 	"github.com/winbake/winbake/internal/github"
-	"github.com/winbake/winbake/internal/bake/imagebuilder"
-	"github.com/winbake/winbake/internal/bake/packer"
 	"github.com/winbake/winbake/internal/plan"
 	"github.com/winbake/winbake/internal/registry"
-	"github.com/winbake/winbake/internal/bump"
 )
 
 // Clock is the bake's clock; tests replace it with simulated time.

@@ -11,8 +11,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/winbake/winbake/internal/testing/awsfake"
 	"github.com/winbake/winbake/internal/config"
+	"github.com/winbake/winbake/internal/testing/awsfake"
 	"github.com/winbake/winbake/internal/testing/registrytest"
 )
 

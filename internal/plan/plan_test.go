@@ -15,11 +15,11 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/winbake/winbake/internal/awsclient"
-	"github.com/winbake/winbake/internal/testing/awsfake"
 	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/ecr"
 	"github.com/winbake/winbake/internal/plan"
 	"github.com/winbake/winbake/internal/registry"
+	"github.com/winbake/winbake/internal/testing/awsfake"
 	"github.com/winbake/winbake/internal/testing/registrytest"
 	"github.com/winbake/winbake/internal/windows"
 )

@@ -5,8 +5,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/winbake/winbake/internal/bake/bakefile"
 	"github.com/winbake/winbake/internal/amiref"
+	"github.com/winbake/winbake/internal/bake/bakefile"
 )
 
 // MaxPRBody keeps a body under GitHub's 65,536-character limit, with room.

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/winbake/winbake/internal/bake/bakefile"
 	"github.com/winbake/winbake/internal/amiref"
+	"github.com/winbake/winbake/internal/bake/bakefile"
 	"github.com/winbake/winbake/internal/plan"
 	"github.com/winbake/winbake/internal/registry"
 	"github.com/winbake/winbake/internal/testing/testenv"

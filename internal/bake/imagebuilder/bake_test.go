@@ -14,11 +14,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/winbake/winbake/internal/awsclient"
-	"github.com/winbake/winbake/internal/testing/awsfake"
-	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/bake/imagebuilder"
+	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/plan"
 	"github.com/winbake/winbake/internal/registry"
+	"github.com/winbake/winbake/internal/testing/awsfake"
 	"github.com/winbake/winbake/internal/testing/testenv"
 )
 

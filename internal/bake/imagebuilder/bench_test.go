@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/winbake/winbake/internal/testing/awsfake"
 	"github.com/winbake/winbake/internal/bake/imagebuilder"
+	"github.com/winbake/winbake/internal/testing/awsfake"
 )
 
 // BenchmarkBake runs a whole bake through a 60-minute build on simulated
