@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/winbake/winbake/internal/amitag"
 	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/windows"
 )
@@ -90,9 +91,9 @@ func NewRecipe(img config.Image, componentARN, parent string) Recipe {
 // Tags are put on every resource and AMI winbake makes for an image.
 func Tags(img config.Image) map[string]string {
 	return map[string]string{
-		"winbake:image":      img.Name,
-		"winbake:kubernetes": img.Kubernetes,
-		"winbake:windows":    img.Windows,
+		amitag.Image:      img.Name,
+		amitag.Kubernetes: img.Kubernetes,
+		amitag.Windows:    img.Windows,
 	}
 }
 

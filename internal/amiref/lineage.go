@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/winbake/winbake/internal/amitag"
 	"github.com/winbake/winbake/internal/awsclient"
 	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/windows"
@@ -31,7 +32,7 @@ type Lineage map[string]Member
 
 // LookupLineage decides which of the AMIs found belong to the image's
 // lineage: AMIs winbake baked for it (owned by this account, tagged
-// winbake:image=<name>), the EKS-optimized Windows AMIs of its variant, and
+// amitag.Image=<name>), the EKS-optimized Windows AMIs of its variant, and
 // the AMIs listed in its config. It asks each region about the found AMIs
 // only, with a filter, so one unknown ID does not fail the lookup; others
 // stay out of the lineage with the reason.
@@ -58,7 +59,7 @@ func LookupLineage(ctx context.Context, ec2For func(region string) EC2API, img c
 				}
 				for _, im := range page.Images {
 					id, name := aws.ToString(im.ImageId), aws.ToString(im.Name)
-					tag := tagValue(im.Tags, "winbake:image")
+					tag := tagValue(im.Tags, amitag.Image)
 					switch {
 					case tag == img.Name && aws.ToString(im.ImageOwnerAlias) == "":
 						lineage[id] = Member{region, "baked by winbake for " + img.Name}

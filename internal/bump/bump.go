@@ -128,8 +128,7 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 	fmt.Fprint(o.Out, report.DryRun(o.Image.Name, res))
 
 	ami := headlineAMI(o.Image, o.Bake)
-	marker := report.Marker(o.Image.Name)
-	open, err := gh.FindPRs(ctx, branch, "open", marker)
+	open, err := gh.FindPRs(ctx, branch, "open", report.PRMarkerSearch(o.Image.Name, ""))
 	if err != nil {
 		return out, err
 	}
@@ -151,7 +150,7 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 		return out, nil
 	}
 
-	closed, err := gh.FindPRs(ctx, branch, "closed", marker+"ami="+ami+" ")
+	closed, err := gh.FindPRs(ctx, branch, "closed", report.PRMarkerSearch(o.Image.Name, ami))
 	if err != nil {
 		return out, err
 	}
@@ -182,8 +181,7 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 	if err := write(wt.Dir, res.Contents); err != nil {
 		return out, err
 	}
-	title := report.PRTitle(o.Bake, ami)
-	body := report.PRBody(o.Bake, ami, res)
+	title, body := report.PR(o.Bake, ami, res)
 	prc := o.Config.PullRequest
 	if _, err := wt.Commit(ctx, title, git.Author{Name: prc.AuthorName, Email: prc.AuthorEmail}); err != nil {
 		return out, err

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/winbake/winbake/internal/amiref"
+	"github.com/winbake/winbake/internal/amitag"
 	"github.com/winbake/winbake/internal/bake/bakefile"
 )
 
@@ -50,12 +51,31 @@ func orDash(s string) string {
 	return s
 }
 
-// Marker is hidden in a PR body so winbake finds its own PR again; with an
-// AMI it also says which AMI the PR proposed.
-func Marker(image string) string { return "<!-- winbake:image=" + image + " " }
+// The marker is a comment hidden in a PR body, <!-- winbake:image=NAME
+// ami=AMI -->, so winbake finds its own PR again and knows which AMI it
+// proposed. PRMarker writes it and PRMarkerSearch finds it.
 
-// PRTitle is the title of an image's PR, and its commit message.
-func PRTitle(img bakefile.Image, ami string) string {
+// PRMarker is the marker of image's PR proposing ami.
+func PRMarker(image, ami string) string { return markerPrefix(image) + "ami=" + ami + " -->" }
+
+// PRMarkerSearch is the text every PR body of image contains; with an ami,
+// the text only a PR that proposed that AMI contains.
+func PRMarkerSearch(image, ami string) string {
+	if ami == "" {
+		return markerPrefix(image)
+	}
+	return markerPrefix(image) + "ami=" + ami + " "
+}
+
+func markerPrefix(image string) string { return "<!-- " + amitag.Image + "=" + image + " " }
+
+// PR is an image's pull request: its title, which is also the commit
+// message, and its body.
+func PR(img bakefile.Image, ami string, r *amiref.Result) (title, body string) {
+	return prTitle(img, ami), prBody(img, ami, r)
+}
+
+func prTitle(img bakefile.Image, ami string) string {
 	date := img.Finished
 	if len(date) >= 10 {
 		date = date[:10]
@@ -63,22 +83,22 @@ func PRTitle(img bakefile.Image, ami string) string {
 	return fmt.Sprintf("Bump %s Windows AMI to %s (%s, %s)", img.Name, ami, img.Kubernetes, date)
 }
 
-// PRBody is what a reviewer reads: every change, where the AMI comes from,
+// prBody is what a reviewer reads: every change, where the AMI comes from,
 // what is cached in it, what was left alone and how to roll it out.
 // Long change tables are summarized until the body fits.
-func PRBody(img bakefile.Image, ami string, r *amiref.Result) string {
+func prBody(img bakefile.Image, ami string, r *amiref.Result) string {
 	var body string
 	for _, limit := range []int{200, 100, 50, 20, 0} {
-		if body = prBody(img, ami, r, limit); len(body) <= MaxPRBody {
+		if body = prBodyLimited(img, ami, r, limit); len(body) <= MaxPRBody {
 			return body
 		}
 	}
 	return body[:MaxPRBody] + "\n\n…(cut to fit GitHub's limit)\n"
 }
 
-func prBody(img bakefile.Image, ami string, r *amiref.Result, limit int) string {
+func prBodyLimited(img bakefile.Image, ami string, r *amiref.Result, limit int) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%sami=%s -->\n", Marker(img.Name), ami)
+	b.WriteString(PRMarker(img.Name, ami) + "\n")
 	fmt.Fprintf(&b, "winbake baked a new EKS Windows AMI for **%s** and replaces the AMI IDs of its lineage below.\n\n", img.Name)
 
 	b.WriteString("### New AMIs\n\n| region | AMI |\n|---|---|\n")

@@ -82,7 +82,8 @@ func TestPRBody(t *testing.T) {
 		Uncovered: []amiref.Skip{{File: "cfn/stack.yaml", Line: 14, Where: "CloudFormation: Mappings.RegionMap.ap-south-1.ami", AMI: "ami-0d0d0d0d0d0d0d0d4", Reason: "EKS-optimized Windows 2022-core, in ap-south-1, where no new AMI was baked"}},
 		Notes:     []string{"eksctl/cluster.yaml:12: eksctl `ami: auto-ssm`: takes the stock EKS AMI from SSM, not the baked one"},
 	}
-	golden(t, "pr-body.md", PRBody(testBake(), "ami-01111111111111111", r))
+	_, body := PR(testBake(), "ami-01111111111111111", r)
+	golden(t, "pr-body.md", body)
 	golden(t, "dry-run.txt", DryRun("win", r))
 }
 
@@ -92,7 +93,7 @@ func TestPRBodyStaysUnderGitHubsLimit(t *testing.T) {
 		r.Changes = append(r.Changes, amiref.Change{File: fmt.Sprintf("stacks/team-%03d/nodes.tf", i%40), Line: i + 1, Where: "aws_launch_template.win.image_id",
 			Region: "us-east-1", Old: "ami-0e0e0e0e0e0e0e0e1", New: "ami-01111111111111111"})
 	}
-	body := PRBody(testBake(), "ami-01111111111111111", r)
+	_, body := PR(testBake(), "ami-01111111111111111", r)
 	if len(body) > MaxPRBody {
 		t.Fatalf("body is %d characters", len(body))
 	}

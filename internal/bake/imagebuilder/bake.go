@@ -21,17 +21,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/winbake/winbake/components"
+	"github.com/winbake/winbake/internal/amitag"
 	"github.com/winbake/winbake/internal/awsclient"
 	"github.com/winbake/winbake/internal/bake/bakefile"
 	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/plan"
-)
-
-// Tag keys winbake puts on what it makes.
-const (
-	TagImage   = "winbake:image"
-	TagContent = "winbake:content-sha256"
-	TagBakeID  = "winbake:bake-id"
 )
 
 // Baker bakes images on EC2 Image Builder.
@@ -271,7 +265,7 @@ func (b *Baker) ensureComponent(ctx context.Context, api API, img config.Image, 
 			Data:              aws.String(string(doc)),
 			Description:       aws.String(fmt.Sprintf("Caches %d container images for EKS Windows nodes %s", len(img.Cache), marker)),
 			ChangeDescription: aws.String("rendered by winbake from winbake.yaml"),
-			Tags:              map[string]string{TagImage: img.Name, TagContent: sum},
+			Tags:              map[string]string{amitag.Image: img.Name, amitag.Content: sum},
 			ClientToken:       aws.String(token(name, v.String(), sum)),
 		})
 		if versionTaken(err) {
@@ -302,7 +296,7 @@ func (b *Baker) ensureRecipe(ctx context.Context, api API, img config.Image, r c
 		}
 		for _, s := range page.ImageRecipeSummaryList {
 			arn := aws.ToString(s.Arn)
-			if s.Tags[TagContent] == sum {
+			if s.Tags[amitag.Content] == sum {
 				b.logf("%s: image recipe %s is current (same content)", img.Name, arn[strings.LastIndex(arn, "/")+1:])
 				return arn, nil
 			}
@@ -310,7 +304,7 @@ func (b *Baker) ensureRecipe(ctx context.Context, api API, img config.Image, r c
 		}
 	}
 	tags := components.Tags(img)
-	tags[TagContent] = sum
+	tags[amitag.Content] = sum
 	var comps []types.ComponentConfiguration
 	for _, c := range r.Components {
 		comps = append(comps, types.ComponentConfiguration{ComponentArn: aws.String(c.ComponentARN)})
@@ -406,8 +400,8 @@ func (b *Baker) ensureInfrastructure(ctx context.Context, api API, cfg *config.C
 				InstanceTypes: ic.InstanceTypes, InstanceProfileName: aws.String(ic.InstanceProfile),
 				SubnetId: subnet, SecurityGroupIds: ic.SecurityGroupIDs, KeyPair: keyPair,
 				TerminateInstanceOnFailure: aws.Bool(ic.TerminatesOnFailure()), Logging: logging,
-				InstanceMetadataOptions: meta, Tags: map[string]string{TagImage: img.Name},
-				ResourceTags: map[string]string{TagImage: img.Name}, ClientToken: aws.String(token(name, sum)),
+				InstanceMetadataOptions: meta, Tags: map[string]string{amitag.Image: img.Name},
+				ResourceTags: map[string]string{amitag.Image: img.Name}, ClientToken: aws.String(token(name, sum)),
 			})
 			if err != nil {
 				return "", err
@@ -458,8 +452,8 @@ func (b *Baker) upsert(ctx context.Context, img config.Image, kind, name, desc s
 // AMITags are the tags of the baked AMI: its lineage and what is in it.
 func AMITags(img config.Image, ip plan.Image, base string) map[string]string {
 	tags := components.Tags(img)
-	tags["winbake:base-ami"] = base
-	tags["winbake:updates"] = strconv.FormatBool(img.UpdatesEnabled())
+	tags[amitag.BaseAMI] = base
+	tags[amitag.Updates] = strconv.FormatBool(img.UpdatesEnabled())
 	tags["Name"] = "winbake-" + img.Name
 	// One tag per cached image, within EC2's 50 tags of 256 characters.
 	for i, c := range ip.Cache {
@@ -470,9 +464,9 @@ func AMITags(img config.Image, ip plan.Image, base string) map[string]string {
 		if len(v) > 256 {
 			v = v[len(v)-256:]
 		}
-		tags[fmt.Sprintf("winbake:cache/%02d", i)] = v
+		tags[amitag.Cache(i)] = v
 	}
-	tags["winbake:cache-count"] = strconv.Itoa(len(ip.Cache))
+	tags[amitag.CacheCount] = strconv.Itoa(len(ip.Cache))
 	return tags
 }
 
@@ -537,7 +531,7 @@ func (b *Baker) ensureDistribution(ctx context.Context, api API, cfg *config.Con
 		func() (string, error) {
 			out, err := api.CreateDistributionConfiguration(ctx, &ib.CreateDistributionConfigurationInput{
 				Name: aws.String(name), Description: aws.String(desc), Distributions: dists,
-				Tags: map[string]string{TagImage: img.Name}, ClientToken: aws.String(token(name, sum)),
+				Tags: map[string]string{amitag.Image: img.Name}, ClientToken: aws.String(token(name, sum)),
 			})
 			if err != nil {
 				return "", err
@@ -561,7 +555,7 @@ func (b *Baker) startOrResume(ctx context.Context, api API, img config.Image, ba
 			return "", err
 		}
 		for _, s := range page.ImageSummaryList {
-			if s.Tags[TagBakeID] != bakeID {
+			if s.Tags[amitag.BakeID] != bakeID {
 				continue
 			}
 			switch s.State.Status {
@@ -579,7 +573,7 @@ func (b *Baker) startOrResume(ctx context.Context, api API, img config.Image, ba
 		return aws.ToString(s.Arn), nil
 	}
 	tags := components.Tags(img)
-	tags[TagBakeID] = bakeID
+	tags[amitag.BakeID] = bakeID
 	out, err := api.CreateImage(ctx, &ib.CreateImageInput{
 		ImageRecipeArn:                 aws.String(recipeARN),
 		InfrastructureConfigurationArn: aws.String(infraARN),
