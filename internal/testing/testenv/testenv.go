@@ -25,7 +25,7 @@ func ToolsDir() string {
 // RepoRoot is the root of this repository.
 func RepoRoot() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
+	return filepath.Join(filepath.Dir(file), "..", "..", "..")
 }
 
 // Binary returns the path of a tool installed by scripts/tools.sh (or on
