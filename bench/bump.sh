@@ -10,7 +10,7 @@ work=$(mktemp -d)
 trap 'kill "${fake_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 go build -o "$work/winbake" ./cmd/winbake
-go build -o "$work/fakeaws" ./internal/awsfake/fakeaws
+go build -o "$work/fakeaws" ./internal/testing/awsfake/fakeaws
 go run ./bench/genrepo -dir "$work/repo" -files "$files"
 echo "repository: $(find "$work/repo" -type f | wc -l) files, $(du -sh --apparent-size "$work/repo" | cut -f1)"
 

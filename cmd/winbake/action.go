@@ -3,15 +3,15 @@ package main
 import (
 	"context"
 	"io"
-	"os"
 
 	"github.com/winbake/winbake/internal/action"
+	"github.com/winbake/winbake/internal/pipeline"
 )
 
-func runAction(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runAction(ctx context.Context, host pipeline.Host, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("action", "", stderr)
 	if help, err := parse(fs, args); help || err != nil {
 		return err
 	}
-	return action.Run(ctx, os.Getenv, stdout)
+	return action.Run(ctx, host, stdout)
 }

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/winbake/winbake/internal/config"
+	"github.com/winbake/winbake/internal/bake"
 	"github.com/winbake/winbake/internal/pipeline"
 	"github.com/winbake/winbake/internal/plan"
 )
 
-func runBake(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runBake(ctx context.Context, host pipeline.Host, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bake", "[-c winbake.yaml] [--plan plan.json] [--out bake.json] [--builder imagebuilder|packer]", stderr)
 	cfgFile := configFlag(fs)
 	planFile := fs.String("plan", "", "bake exactly this reviewed plan `file` (default: plan now)")
@@ -24,20 +24,24 @@ func runBake(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	if *builder != "" {
-		if *builder != config.BuilderImageBuilder && *builder != config.BuilderPacker {
-			return fmt.Errorf("--builder %q: expected imagebuilder or packer", *builder)
+		if err := bake.CheckBuilder(*builder); err != nil {
+			return fmt.Errorf("--builder %w", err)
 		}
 		cfg.Builder = *builder
+	}
+	env, err := host.Load(ctx)
+	if err != nil {
+		return err
 	}
 	var p *plan.Plan
 	if *planFile != "" {
 		p, err = pipeline.ReadPlan(cfg, *planFile)
 	} else {
-		p, err = pipeline.Plan(ctx, cfg, stderr)
+		p, err = env.Plan(ctx, cfg, stderr)
 	}
 	if err != nil {
 		return err
 	}
-	_, err = pipeline.Bake(ctx, cfg, p, *outFile, stdout)
+	_, err = env.Bake(ctx, cfg, p, *outFile, stdout)
 	return err
 }

@@ -6,8 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/winbake/winbake/internal/bake/bakefile"
-	"github.com/winbake/winbake/internal/bake/imagebuilder"
+	"github.com/winbake/winbake/internal/bake"
 	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/pipeline"
 )
@@ -15,17 +14,16 @@ import (
 func TestPlanThenBake(t *testing.T) {
 	dir, ref, aws := planWorld(t)
 	aws.AddInstanceProfile(config.DefaultProfile)
-	pipeline.Clock = func() imagebuilder.Clock { return aws.Clock }
-	t.Cleanup(func() { pipeline.Clock = func() imagebuilder.Clock { return imagebuilder.RealClock{} } })
+	host := pipeline.Host{Clock: aws.Clock, Getenv: os.Getenv}
 
 	if _, stderr, err := runIn(t, dir, "plan", "--json", "plan.json"); err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
-	out, stderr, err := runIn(t, dir, "bake", "--plan", "plan.json", "--out", "bake.json")
+	out, stderr, err := runOn(t, host, dir, "bake", "--plan", "plan.json", "--out", "bake.json")
 	if err != nil {
 		t.Fatalf("%v\n%s%s", err, out, stderr)
 	}
-	f, err := bakefile.Read(filepath.Join(dir, "bake.json"))
+	f, err := bake.Read(filepath.Join(dir, "bake.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,9 +41,8 @@ func TestPlanThenBake(t *testing.T) {
 
 func TestBakeStopsBeforeCreatingWhenProfileIsMissing(t *testing.T) {
 	dir, _, aws := planWorld(t)
-	pipeline.Clock = func() imagebuilder.Clock { return aws.Clock }
-	t.Cleanup(func() { pipeline.Clock = func() imagebuilder.Clock { return imagebuilder.RealClock{} } })
-	_, _, err := runIn(t, dir, "bake")
+	host := pipeline.Host{Clock: aws.Clock, Getenv: os.Getenv}
+	_, _, err := runOn(t, host, dir, "bake")
 	if err == nil || !strings.Contains(err.Error(), `instance profile "WinbakeInstanceProfile" does not exist`) {
 		t.Fatalf("err = %v", err)
 	}

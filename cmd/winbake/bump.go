@@ -5,18 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
-	"github.com/winbake/winbake/internal/bake/bakefile"
+	"github.com/winbake/winbake/internal/bake"
 	"github.com/winbake/winbake/internal/bump"
 	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/pipeline"
+	"github.com/winbake/winbake/internal/report"
 )
 
 // amiFlags collects --ami REGION=AMI.
-type amiFlags []bakefile.AMI
+type amiFlags []bake.AMI
 
 func (a *amiFlags) String() string { return fmt.Sprint(*a) }
 
@@ -25,11 +25,11 @@ func (a *amiFlags) Set(v string) error {
 	if !ok || !config.AMIPattern.MatchString(ami) || region == "" {
 		return fmt.Errorf("%q: expected REGION=AMI, such as us-east-1=ami-0123456789abcdef0", v)
 	}
-	*a = append(*a, bakefile.AMI{Region: region, AMI: ami})
+	*a = append(*a, bake.AMI{Region: region, AMI: ami})
 	return nil
 }
 
-func runBump(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runBump(ctx context.Context, host pipeline.Host, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bump", "[-c winbake.yaml] (--bake bake.json | --image NAME --ami REGION=AMI ...) [--dry-run | --no-pr] [--repo DIR]", stderr)
 	cfgFile := configFlag(fs)
 	bakeFile := fs.String("bake", "", "the bake.json of winbake bake")
@@ -59,29 +59,26 @@ func runBump(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	outcomes, err := pipeline.Bump(ctx, cfg, baked, mode, *repoDir, os.Getenv, stdout)
-	for _, o := range outcomes {
-		if mode == bump.PullRequest {
-			fmt.Fprintf(stdout, "%s: pull request %s %s\n", o.Image, o.Operation, o.URL)
-		}
+	env, err := host.Load(ctx)
+	if err != nil {
+		return err
+	}
+	outcomes, err := env.Bump(ctx, cfg, baked, mode, *repoDir, stdout)
+	if mode == bump.PullRequest {
+		fmt.Fprint(stdout, report.PROutcomes(outcomes))
 	}
 	return err
 }
 
 // bakedImages reads what to bump to: a bake.json, or AMIs given by hand.
-func bakedImages(cfg *config.Config, bakeFile, image string, amis amiFlags) ([]bakefile.Image, error) {
+func bakedImages(cfg *config.Config, bakeFile, image string, amis amiFlags) ([]bake.Image, error) {
 	switch {
 	case bakeFile != "" && image != "":
 		return nil, errors.New("give --bake or --image, not both")
 	case bakeFile != "":
-		f, err := bakefile.Read(bakeFile)
+		f, err := bake.ReadFor(cfg, bakeFile)
 		if err != nil {
 			return nil, err
-		}
-		for _, img := range f.Images {
-			if _, ok := cfg.Image(img.Name); !ok {
-				return nil, fmt.Errorf("%s holds image %q, which %s does not list", bakeFile, img.Name, cfg.Source)
-			}
 		}
 		return f.Images, nil
 	case image != "":
@@ -92,7 +89,7 @@ func bakedImages(cfg *config.Config, bakeFile, image string, amis amiFlags) ([]b
 		if len(amis) == 0 {
 			return nil, errors.New("--image needs at least one --ami REGION=AMI")
 		}
-		return []bakefile.Image{{
+		return []bake.Image{{
 			Name: img.Name, Kubernetes: img.Kubernetes, Windows: img.Windows, Updates: img.UpdatesEnabled(),
 			Builder: "hand", AMIs: amis, Finished: time.Now().UTC().Format(time.RFC3339),
 		}}, nil

@@ -11,11 +11,13 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/winbake/winbake/internal/pipeline"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	err := run(ctx, pipeline.System(os.Getenv), os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
 		if !errors.Is(err, errReported) {
@@ -31,7 +33,7 @@ var errReported = errors.New("failed")
 type command struct {
 	name    string
 	summary string
-	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+	run     func(ctx context.Context, host pipeline.Host, args []string, stdout, stderr io.Writer) error
 }
 
 func commands() []command {
@@ -63,7 +65,8 @@ winbake.yaml or .github/winbake.yaml, or else its embedded default.
 `)
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// run runs one command; host is the machine it runs on.
+func run(ctx context.Context, host pipeline.Host, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		usage(stderr)
 		return errors.New("no command given")
@@ -75,7 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
-			return c.run(ctx, args[1:], stdout, stderr)
+			return c.run(ctx, host, args[1:], stdout, stderr)
 		}
 	}
 	usage(stderr)

@@ -7,10 +7,18 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/winbake/winbake/internal/pipeline"
 )
 
 // runIn runs winbake in dir and returns stdout, stderr and the error.
 func runIn(t *testing.T, dir string, args ...string) (string, string, error) {
+	t.Helper()
+	return runOn(t, pipeline.System(os.Getenv), dir, args...)
+}
+
+// runOn runs winbake on a host, such as one with simulated time.
+func runOn(t *testing.T, host pipeline.Host, dir string, args ...string) (string, string, error) {
 	t.Helper()
 	wd, _ := os.Getwd()
 	if err := os.Chdir(dir); err != nil {
@@ -18,7 +26,7 @@ func runIn(t *testing.T, dir string, args ...string) (string, string, error) {
 	}
 	defer os.Chdir(wd)
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), args, &stdout, &stderr)
+	err := run(context.Background(), host, args, &stdout, &stderr)
 	return stdout.String(), stderr.String(), err
 }
 

@@ -10,7 +10,7 @@ import (
 	"github.com/winbake/winbake/internal/report"
 )
 
-func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runPlan(ctx context.Context, host pipeline.Host, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("plan", "[-c winbake.yaml] [--json plan.json] [--markdown plan.md]", stderr)
 	cfgFile := configFlag(fs)
 	jsonFile := fs.String("json", "", "write the plan, the contract the bake follows, to this `file`")
@@ -22,20 +22,15 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	p, err := pipeline.Plan(ctx, cfg, stderr)
+	env, err := host.Load(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := env.Plan(ctx, cfg, stderr)
 	if err != nil {
 		return fmt.Errorf("%w; nothing written", err)
 	}
-	for _, img := range p.Images {
-		fmt.Fprintf(stdout, "%s: Kubernetes %s, Windows %s (build %s)\n", img.Name, img.Kubernetes, img.Windows, img.Build)
-		for _, a := range img.BaseAMIs {
-			fmt.Fprintf(stdout, "  base AMI %s  %s  %s\n", a.Region, a.AMI, a.Name)
-		}
-		for _, c := range img.Cache {
-			fmt.Fprintf(stdout, "  cache %s@%s  %s\n", c.Ref, c.Digest, report.Bytes(c.Size))
-		}
-		fmt.Fprintf(stdout, "  each new node is spared pulling %s (%s more is on the AMI already)\n", report.Bytes(img.Totals.Pull), report.Bytes(img.Totals.Base))
-	}
+	fmt.Fprint(stdout, report.PlanText(p))
 	if *jsonFile != "" {
 		if err := p.Write(*jsonFile); err != nil {
 			return err

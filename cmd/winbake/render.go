@@ -13,7 +13,7 @@ import (
 	"github.com/winbake/winbake/internal/pipeline"
 )
 
-func runRender(_ context.Context, args []string, stdout, stderr io.Writer) error {
+func runRender(_ context.Context, _ pipeline.Host, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("render", "[-c winbake.yaml] [--plan plan.json] [-o out/]", stderr)
 	cfgFile := configFlag(fs)
 	outDir := fs.String("o", "out", "output `directory`; each image gets a folder")

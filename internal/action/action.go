@@ -17,7 +17,7 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
-	"github.com/winbake/winbake/internal/bake/bakefile"
+	"github.com/winbake/winbake/internal/bake"
 	"github.com/winbake/winbake/internal/bump"
 	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/pipeline"
@@ -58,11 +58,86 @@ func list(s string) []string {
 	return out
 }
 
-// Run runs the action. getenv is the process environment in production
-// and a map in tests.
-func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
-	getenv = underscored(getenv)
-	gha := githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(stdout))
+// Run runs the action. host.Getenv is the process environment in
+// production and a map in tests.
+func Run(ctx context.Context, host pipeline.Host, stdout io.Writer) error {
+	getenv := underscored(host.Getenv)
+	r := &runner{
+		gha:    githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(stdout)),
+		getenv: getenv,
+		stdout: stdout,
+	}
+	in, err := r.inputs()
+	if err != nil {
+		return err
+	}
+	cfg, err := r.config(in)
+	if err != nil {
+		return err
+	}
+	var baked *bake.File
+	if in.command == "bump" {
+		if baked, err = r.bakeFile(cfg, in); err != nil {
+			return err
+		}
+	}
+	// The bump reads the token from the input, not from the environment.
+	host.Getenv = func(k string) string {
+		if k == "GITHUB_TOKEN" {
+			return in.token
+		}
+		return getenv(k)
+	}
+	env, err := host.Load(ctx)
+	if err == nil {
+		err = env.CheckCredentials(ctx)
+	}
+	if err != nil {
+		return r.fail("winbake AWS credentials", "%v; give the job permissions: id-token: write", err)
+	}
+	out := filepath.Join(or(getenv("RUNNER_TEMP"), os.TempDir()), "winbake")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	var summary strings.Builder
+	summary.WriteString("## winbake\n\n")
+	defer func() { r.gha.AddStepSummary(summary.String()) }()
+
+	var p *plan.Plan
+	if in.command != "bump" {
+		if p, err = r.plan(ctx, env, cfg, out, &summary); err != nil {
+			return err
+		}
+	}
+	if in.command == "bake" || in.command == "all" {
+		if baked, err = r.bake(ctx, env, cfg, p, out, &summary); err != nil {
+			return err
+		}
+	}
+	if in.command == "bump" || in.command == "all" {
+		return r.bump(ctx, env, cfg, baked, in.dryRun, &summary)
+	}
+	return nil
+}
+
+// runner reports one run through workflow commands.
+type runner struct {
+	gha    *githubactions.Action
+	getenv func(string) string
+	stdout io.Writer
+}
+
+// fail annotates the error and returns it.
+func (r *runner) fail(title, format string, args ...any) error {
+	err := fmt.Errorf(format, args...)
+	r.gha.WithFieldsMap(map[string]string{"title": title}).Errorf("%s", err)
+	return err
+}
+
+// inputs reads and checks the inputs, and masks the secrets among them
+// and in the environment.
+func (r *runner) inputs() (inputs, error) {
+	gha := r.gha
 	in := inputs{
 		config:    or(gha.GetInput("config"), ".github/winbake.yaml"),
 		command:   or(gha.GetInput("command"), "all"),
@@ -73,52 +148,55 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		reviewers: list(gha.GetInput("reviewers")),
 		draft:     gha.GetInput("draft"),
 	}
-	for _, secret := range []string{in.token, getenv("AWS_SECRET_ACCESS_KEY"), getenv("AWS_SESSION_TOKEN")} {
+	for _, secret := range []string{in.token, r.getenv("AWS_SECRET_ACCESS_KEY"), r.getenv("AWS_SESSION_TOKEN")} {
 		if secret != "" {
 			gha.AddMask(secret)
 		}
 	}
-	fail := func(title, format string, args ...any) error {
-		err := fmt.Errorf(format, args...)
-		gha.WithFieldsMap(map[string]string{"title": title}).Errorf("%s", err)
-		return err
-	}
 	var err error
 	if in.dryRun, err = parseBool(gha.GetInput("dry-run")); err != nil {
-		return fail("winbake dry-run", "input dry-run: %v", err)
+		return in, r.fail("winbake dry-run", "input dry-run: %v", err)
 	}
 	if !commands[in.command] {
-		return fail("winbake command", "input command: %q is not a winbake command; expected plan, bake, bump or all", in.command)
+		return in, r.fail("winbake command", "input command: %q is not a winbake command; expected plan, bake, bump or all", in.command)
 	}
-	if in.builder != "" && in.builder != config.BuilderImageBuilder && in.builder != config.BuilderPacker {
-		return fail("winbake builder", "input builder: %q; expected imagebuilder or packer", in.builder)
+	if in.builder != "" {
+		if err := bake.CheckBuilder(in.builder); err != nil {
+			return in, r.fail("winbake builder", "input builder: %v", err)
+		}
 	}
 	if in.draft != "" {
 		if _, err := parseBool(in.draft); err != nil {
-			return fail("winbake draft", "input draft: %v", err)
+			return in, r.fail("winbake draft", "input draft: %v", err)
 		}
 	}
-	workspace := or(getenv("GITHUB_WORKSPACE"), ".")
+	return in, nil
+}
+
+// config loads the config, annotating its errors on their lines, and
+// applies the inputs that override it.
+func (r *runner) config(in inputs) (*config.Config, error) {
+	workspace := r.workspace()
 	cfgPath := filepath.Join(workspace, in.config)
 	if _, err := os.Stat(cfgPath); err != nil {
-		return fail("winbake config", "config %s not found in the repository: add it (see examples/winbake.yaml) or point the config input at it", in.config)
+		return nil, r.fail("winbake config", "config %s not found in the repository: add it (see examples/winbake.yaml) or point the config input at it", in.config)
 	}
 	cfg, err := config.Load(cfgPath)
 	var cerrs config.Errors
 	if errors.As(err, &cerrs) {
 		for _, e := range cerrs {
-			gha.WithFieldsMap(map[string]string{"file": in.config, "line": strconv.Itoa(e.Line), "col": strconv.Itoa(e.Column), "title": "winbake.yaml"}).Errorf("%s: %s", e.Path, e.Msg)
+			r.gha.WithFieldsMap(map[string]string{"file": in.config, "line": strconv.Itoa(e.Line), "col": strconv.Itoa(e.Column), "title": "winbake.yaml"}).Errorf("%s: %s", e.Path, e.Msg)
 		}
-		return fmt.Errorf("%s has %d error(s)", in.config, len(cerrs))
+		return nil, fmt.Errorf("%s has %d error(s)", in.config, len(cerrs))
 	}
 	if err != nil {
-		return fail("winbake config", "%v", err)
+		return nil, r.fail("winbake config", "%v", err)
 	}
 	if in.builder != "" {
 		cfg.Builder = in.builder
 	}
 	// The Packer template ships with the action; a repository may bring its own.
-	if ap := getenv("GITHUB_ACTION_PATH"); ap != "" && cfg.Packer.Template == config.DefaultPackerFile {
+	if ap := r.getenv("GITHUB_ACTION_PATH"); ap != "" && cfg.Packer.Template == config.DefaultPackerFile {
 		if _, err := os.Stat(filepath.Join(workspace, cfg.Packer.Template)); err != nil {
 			cfg.Packer.Template = filepath.Join(ap, config.DefaultPackerFile)
 		}
@@ -132,77 +210,68 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if in.draft != "" {
 		cfg.PullRequest.Draft, _ = parseBool(in.draft)
 	}
-	var baked *bakefile.File
-	if in.command == "bump" {
-		if in.bakeFile == "" {
-			return fail("winbake bake-file", "command bump needs the bake-file input: the bake.json of an earlier winbake bake (upload it as an artifact from the bake job)")
-		}
-		if baked, err = bakefile.Read(filepath.Join(workspace, in.bakeFile)); err != nil {
-			return fail("winbake bake-file", "input bake-file: %v", err)
-		}
-	}
-	if err := pipeline.CheckCredentials(ctx); err != nil {
-		return fail("winbake AWS credentials", "%v; give the job permissions: id-token: write", err)
-	}
+	return cfg, nil
+}
 
-	out := or(getenv("RUNNER_TEMP"), os.TempDir())
-	out = filepath.Join(out, "winbake")
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return err
-	}
-	var summary strings.Builder
-	summary.WriteString("## winbake\n\n")
-	defer func() { gha.AddStepSummary(summary.String()) }()
+func (r *runner) workspace() string { return or(r.getenv("GITHUB_WORKSPACE"), ".") }
 
-	var p *plan.Plan
-	if in.command != "bump" {
-		gha.Group("winbake plan")
-		p, err = pipeline.Plan(ctx, cfg, stdout)
-		gha.EndGroup()
-		if err != nil {
-			return fail("winbake plan", "%v", err)
-		}
-		planFile := filepath.Join(out, "plan.json")
-		if err := p.Write(planFile); err != nil {
-			return err
-		}
-		gha.SetOutput("plan-file", planFile)
-		summary.WriteString("### Plan\n\n" + report.PlanMarkdown(p))
+// bakeFile reads the bake-file input of a bump-only run.
+func (r *runner) bakeFile(cfg *config.Config, in inputs) (*bake.File, error) {
+	if in.bakeFile == "" {
+		return nil, r.fail("winbake bake-file", "command bump needs the bake-file input: the bake.json of an earlier winbake bake (upload it as an artifact from the bake job)")
 	}
-	if in.command == "bake" || in.command == "all" {
-		gha.Group("winbake bake (" + cfg.Builder + ")")
-		bakeFile := filepath.Join(out, "bake.json")
-		baked, err = pipeline.Bake(ctx, cfg, p, bakeFile, stdout)
-		gha.EndGroup()
-		if baked != nil && len(baked.Images) > 0 {
-			gha.SetOutput("bake-file", bakeFile)
-			gha.SetOutput("ami-ids", amiIDs(baked))
-			summary.WriteString(bakeTable(baked))
-		}
-		if err != nil {
-			return fail("winbake bake", "%v", err)
-		}
+	f, err := bake.ReadFor(cfg, filepath.Join(r.workspace(), in.bakeFile))
+	if err != nil {
+		return nil, r.fail("winbake bake-file", "input bake-file: %v", err)
 	}
-	if in.command == "bump" || in.command == "all" {
-		gha.SetOutput("ami-ids", amiIDs(baked))
-		mode := bump.PullRequest
-		if in.dryRun {
-			mode = bump.DryRun
-		}
-		env := func(k string) string {
-			if k == "GITHUB_TOKEN" {
-				return in.token
-			}
-			return getenv(k)
-		}
-		gha.Group("winbake bump")
-		outcomes, err := pipeline.Bump(ctx, cfg, baked.Images, mode, workspace, env, stdout)
-		gha.EndGroup()
-		setPROutputs(gha, outcomes)
-		summary.WriteString(prSummary(outcomes, in.dryRun))
-		if err != nil {
-			return fail("winbake bump", "%v", err)
-		}
+	return f, nil
+}
+
+func (r *runner) plan(ctx context.Context, env *pipeline.Env, cfg *config.Config, out string, summary *strings.Builder) (*plan.Plan, error) {
+	r.gha.Group("winbake plan")
+	p, err := env.Plan(ctx, cfg, r.stdout)
+	r.gha.EndGroup()
+	if err != nil {
+		return nil, r.fail("winbake plan", "%v", err)
+	}
+	planFile := filepath.Join(out, "plan.json")
+	if err := p.Write(planFile); err != nil {
+		return nil, err
+	}
+	r.gha.SetOutput("plan-file", planFile)
+	summary.WriteString("### Plan\n\n" + report.PlanMarkdown(p))
+	return p, nil
+}
+
+func (r *runner) bake(ctx context.Context, env *pipeline.Env, cfg *config.Config, p *plan.Plan, out string, summary *strings.Builder) (*bake.File, error) {
+	r.gha.Group("winbake bake (" + cfg.Builder + ")")
+	bakeFile := filepath.Join(out, "bake.json")
+	baked, err := env.Bake(ctx, cfg, p, bakeFile, r.stdout)
+	r.gha.EndGroup()
+	if baked != nil && len(baked.Images) > 0 {
+		r.gha.SetOutput("bake-file", bakeFile)
+		r.gha.SetOutput("ami-ids", amiIDs(baked))
+		summary.WriteString(report.BakeMarkdown(baked))
+	}
+	if err != nil {
+		return nil, r.fail("winbake bake", "%v", err)
+	}
+	return baked, nil
+}
+
+func (r *runner) bump(ctx context.Context, env *pipeline.Env, cfg *config.Config, baked *bake.File, dryRun bool, summary *strings.Builder) error {
+	r.gha.SetOutput("ami-ids", amiIDs(baked))
+	mode := bump.PullRequest
+	if dryRun {
+		mode = bump.DryRun
+	}
+	r.gha.Group("winbake bump")
+	outcomes, err := env.Bump(ctx, cfg, baked.Images, mode, r.workspace(), r.stdout)
+	r.gha.EndGroup()
+	setPROutputs(r.gha, outcomes)
+	summary.WriteString(report.PRSummary(outcomes, dryRun))
+	if err != nil {
+		return r.fail("winbake bump", "%v", err)
 	}
 	return nil
 }
@@ -226,7 +295,7 @@ func parseBool(s string) (bool, error) {
 }
 
 // amiIDs is the ami-ids output: {"image": {"region": "ami-..."}}.
-func amiIDs(f *bakefile.File) string {
+func amiIDs(f *bake.File) string {
 	m := map[string]map[string]string{}
 	for _, img := range f.Images {
 		m[img.Name] = map[string]string{}
@@ -236,17 +305,6 @@ func amiIDs(f *bakefile.File) string {
 	}
 	b, _ := json.Marshal(m)
 	return string(b)
-}
-
-func bakeTable(f *bakefile.File) string {
-	var b strings.Builder
-	b.WriteString("### Baked\n\n| image | region | AMI | built with |\n|---|---|---|---|\n")
-	for _, img := range f.Images {
-		for _, a := range img.AMIs {
-			fmt.Fprintf(&b, "| %s | %s | `%s` | %s |\n", img.Name, a.Region, a.AMI, img.Builder)
-		}
-	}
-	return b.String() + "\n"
 }
 
 // setPROutputs sets the pull request outputs; with several images, the
@@ -263,21 +321,4 @@ func setPROutputs(gha *githubactions.Action, outcomes []bump.Outcome) {
 	gha.SetOutput("pull-request-number", strings.Join(nums, ","))
 	gha.SetOutput("pull-request-url", strings.Join(urls, ","))
 	gha.SetOutput("pull-request-operation", strings.Join(ops, ","))
-}
-
-func prSummary(outcomes []bump.Outcome, dryRun bool) string {
-	var b strings.Builder
-	b.WriteString("### Pull requests\n\n")
-	if dryRun {
-		b.WriteString("Dry run: nothing was pushed.\n\n")
-	}
-	for _, o := range outcomes {
-		switch {
-		case o.URL != "":
-			fmt.Fprintf(&b, "- %s: [#%d](%s) %s, %d change(s)\n", o.Image, o.Number, o.URL, o.Operation, o.Changes)
-		default:
-			fmt.Fprintf(&b, "- %s: %s, %d change(s)\n", o.Image, o.Operation, o.Changes)
-		}
-	}
-	return b.String()
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/winbake/winbake/internal/bake/imagebuilder"
+	"github.com/winbake/winbake/internal/pipeline"
 	"github.com/winbake/winbake/internal/testing/awsfake"
 )
 
@@ -27,8 +29,13 @@ func env(t *testing.T, inputs map[string]string) (map[string]string, string) {
 }
 
 func run(t *testing.T, e map[string]string) (string, error) {
+	return runWith(t, e, imagebuilder.RealClock{})
+}
+
+// runWith runs the action with a clock, such as the fake's simulated time.
+func runWith(t *testing.T, e map[string]string, clock imagebuilder.Clock) (string, error) {
 	var out bytes.Buffer
-	err := Run(context.Background(), func(k string) string { return e[k] }, &out)
+	err := Run(context.Background(), pipeline.Host{Clock: clock, Getenv: func(k string) string { return e[k] }}, &out)
 	return out.String(), err
 }
 

@@ -20,7 +20,7 @@ func startFakeAWS(t *testing.T, seed string) string {
 	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "fakeaws")
-	testenv.GoBuild(t, bin, "./internal/awsfake/fakeaws")
+	testenv.GoBuild(t, bin, "./internal/testing/awsfake/fakeaws")
 	os.WriteFile(filepath.Join(dir, "seed.json"), []byte(seed), 0o644)
 	cmd := exec.Command(bin, "-seed", filepath.Join(dir, "seed.json"))
 	stdout, _ := cmd.StdoutPipe()

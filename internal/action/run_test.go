@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/winbake/winbake/internal/bake/imagebuilder"
-	"github.com/winbake/winbake/internal/pipeline"
 	"github.com/winbake/winbake/internal/testing/awsfake"
 	"github.com/winbake/winbake/internal/testing/githubfake"
 )
@@ -22,13 +20,11 @@ func TestFullRunSummaryAndOutputs(t *testing.T) {
 	if err := aws.ApplySeed(seed); err != nil {
 		t.Fatal(err)
 	}
-	pipeline.Clock = func() imagebuilder.Clock { return aws.Clock }
-	t.Cleanup(func() { pipeline.Clock = func() imagebuilder.Clock { return imagebuilder.RealClock{} } })
 
 	e, ws := env(t, map[string]string{"command": "all", "github-token": githubfake.Token})
 	git(t, filepath.Dir(ws), "clone", "--quiet", w.origin, ws)
 	e["GITHUB_API_URL"], e["GITHUB_REPOSITORY"] = w.gh.URL(), "acme/infra"
-	out, err := run(t, e)
+	out, err := runWith(t, e, aws.Clock)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/git"
 	"github.com/winbake/winbake/internal/github"
+	"github.com/winbake/winbake/internal/report"
 	"github.com/winbake/winbake/internal/testing/awsfake"
 	"github.com/winbake/winbake/internal/testing/githubfake"
 	"github.com/winbake/winbake/internal/testing/testenv"
@@ -91,10 +92,10 @@ func baked(east, west string) bakefile.Image {
 
 func (w *world) run(mode Mode, b bakefile.Image) (Outcome, error) {
 	img, _ := w.cfg.Image("win")
-	return Run(context.Background(), Options{Dir: w.work, Config: w.cfg, Image: img, Bake: b, Mode: mode, EC2: w.ec2, Out: &w.out,
+	return Image(context.Background(), Options{Dir: w.work, Config: w.cfg, Mode: mode, EC2: w.ec2, Out: &w.out,
 		GitHub: func(ctx context.Context, repo *git.Repo) (*github.Client, error) {
 			return github.New(githubfake.Token, w.gh.URL(), "acme/infra")
-		}})
+		}}, img, b)
 }
 
 func (w *world) branchFile(name string) string {
@@ -118,7 +119,7 @@ func TestCreateUpdateNone(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, w.out.String())
 	}
-	if o.Operation != Created || o.Number != 1 || o.Changes != 2 {
+	if o.Operation != report.Created || o.Number != 1 || o.Changes != 2 {
 		t.Fatalf("outcome %+v", o)
 	}
 	tf := w.branchFile("terraform/main.tf")
@@ -149,7 +150,7 @@ func TestCreateUpdateNone(t *testing.T) {
 
 	// A newer AMI updates the same PR.
 	o, err = w.run(PullRequest, baked(newEast2, newWest2))
-	if err != nil || o.Operation != Updated || o.Number != 1 || len(w.gh.PRs()) != 1 {
+	if err != nil || o.Operation != report.Updated || o.Number != 1 || len(w.gh.PRs()) != 1 {
 		t.Fatalf("second run: %+v %v", o, err)
 	}
 	if !strings.Contains(w.branchFile("terraform/main.tf"), newEast2) || !strings.Contains(w.gh.PRs()[0].Title, newEast2) {
@@ -159,7 +160,7 @@ func TestCreateUpdateNone(t *testing.T) {
 	// The same AMI again changes nothing.
 	sha := w.branchSHA()
 	o, err = w.run(PullRequest, baked(newEast2, newWest2))
-	if err != nil || o.Operation != None || w.branchSHA() != sha {
+	if err != nil || o.Operation != report.None || w.branchSHA() != sha {
 		t.Fatalf("third run: %+v %v (branch moved: %v)", o, err, w.branchSHA() != sha)
 	}
 }
@@ -180,7 +181,7 @@ func TestHumanCommitIsNotOverwritten(t *testing.T) {
 	sha := w.branchSHA()
 
 	o, err := w.run(PullRequest, baked(newEast2, newWest2))
-	if err != nil || o.Operation != None {
+	if err != nil || o.Operation != report.None {
 		t.Fatalf("%+v %v", o, err)
 	}
 	if w.branchSHA() != sha {
@@ -199,11 +200,11 @@ func TestClosedWithoutMergeIsNotReopened(t *testing.T) {
 	}
 	w.gh.SetPR(1, func(p *githubfake.PR) { p.State = "closed" })
 	o, err := w.run(PullRequest, baked(newEast1, newWest1))
-	if err != nil || o.Operation != None || len(w.gh.PRs()) != 1 {
+	if err != nil || o.Operation != report.None || len(w.gh.PRs()) != 1 {
 		t.Fatalf("same AMI after a rejection: %+v %v, %d PRs", o, err, len(w.gh.PRs()))
 	}
 	o, err = w.run(PullRequest, baked(newEast2, newWest2))
-	if err != nil || o.Operation != Created || o.Number != 2 {
+	if err != nil || o.Operation != report.Created || o.Number != 2 {
 		t.Fatalf("newer AMI: %+v %v", o, err)
 	}
 }
@@ -218,7 +219,7 @@ func TestMergedClosesStalePR(t *testing.T) {
 	gitIn(t, w.work, "merge", "--quiet", "--ff-only", "origin/winbake/win")
 	gitIn(t, w.work, "push", "--quiet", "origin", "main")
 	o, err := w.run(PullRequest, baked(newEast1, newWest1))
-	if err != nil || o.Operation != Closed {
+	if err != nil || o.Operation != report.Closed {
 		t.Fatalf("%+v %v", o, err)
 	}
 	if pr := w.gh.PRs()[0]; pr.State != "closed" || len(pr.Comments) != 1 {
@@ -236,14 +237,14 @@ func TestGitHubFaults(t *testing.T) {
 		}
 		// The next run, with the setting fixed, completes.
 		o, err := w.run(PullRequest, baked(newEast1, newWest1))
-		if err != nil || o.Operation != Created {
+		if err != nil || o.Operation != report.Created {
 			t.Fatalf("next run: %+v %v", o, err)
 		}
 	})
 	t.Run("422 on labels right after creation, then success", func(t *testing.T) {
 		w := newWorld(t)
 		w.gh.Fail("POST /repos/acme/infra/issues/1/labels", 422, "Validation Failed", 1)
-		if o, err := w.run(PullRequest, baked(newEast1, newWest1)); err != nil || o.Operation != Created {
+		if o, err := w.run(PullRequest, baked(newEast1, newWest1)); err != nil || o.Operation != report.Created {
 			t.Fatalf("%+v %v", o, err)
 		}
 		if got := strings.Join(w.gh.PRs()[0].Labels, ","); got != "windows,ami" {
@@ -253,17 +254,17 @@ func TestGitHubFaults(t *testing.T) {
 	t.Run("5xx is retried", func(t *testing.T) {
 		w := newWorld(t)
 		w.gh.Fail("GET /repos/acme/infra/pulls", 502, "Server Error", 2)
-		if o, err := w.run(PullRequest, baked(newEast1, newWest1)); err != nil || o.Operation != Created {
+		if o, err := w.run(PullRequest, baked(newEast1, newWest1)); err != nil || o.Operation != report.Created {
 			t.Fatalf("%+v %v", o, err)
 		}
 	})
 	t.Run("bad token", func(t *testing.T) {
 		w := newWorld(t)
 		img, _ := w.cfg.Image("win")
-		_, err := Run(context.Background(), Options{Dir: w.work, Config: w.cfg, Image: img, Bake: baked(newEast1, newWest1), EC2: w.ec2, Out: &w.out,
+		_, err := Image(context.Background(), Options{Dir: w.work, Config: w.cfg, EC2: w.ec2, Out: &w.out,
 			GitHub: func(ctx context.Context, repo *git.Repo) (*github.Client, error) {
 				return github.New("ghs_wrong", w.gh.URL(), "acme/infra")
-			}})
+			}}, img, baked(newEast1, newWest1))
 		if err == nil || !strings.Contains(err.Error(), "GitHub refused the token (Bad credentials)") {
 			t.Fatalf("err = %v", err)
 		}
@@ -325,7 +326,7 @@ func TestSignedCommitsThroughTheAPI(t *testing.T) {
 	w.gh.GitDir = w.bare
 	w.cfg.PullRequest.SignCommits = true
 	o, err := w.run(PullRequest, baked(newEast1, newWest1))
-	if err != nil || o.Operation != Created {
+	if err != nil || o.Operation != report.Created {
 		t.Fatalf("%+v %v\n%s", o, err, w.out.String())
 	}
 	if len(w.gh.SignedCommits) != 1 || w.branchSHA() != w.gh.SignedCommits[0] {
@@ -339,7 +340,7 @@ func TestSignedCommitsThroughTheAPI(t *testing.T) {
 		t.Errorf("author|committer = %s", author)
 	}
 	o, err = w.run(PullRequest, baked(newEast2, newWest2))
-	if err != nil || o.Operation != Updated || len(w.gh.SignedCommits) != 2 || w.branchSHA() != w.gh.SignedCommits[1] {
+	if err != nil || o.Operation != report.Updated || len(w.gh.SignedCommits) != 2 || w.branchSHA() != w.gh.SignedCommits[1] {
 		t.Fatalf("second run: %+v %v, commits %v", o, err, w.gh.SignedCommits)
 	}
 }

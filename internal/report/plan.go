@@ -7,6 +7,22 @@ import (
 	"github.com/winbake/winbake/internal/plan"
 )
 
+// PlanText is the plan in short lines for a terminal.
+func PlanText(p *plan.Plan) string {
+	var b strings.Builder
+	for _, img := range p.Images {
+		fmt.Fprintf(&b, "%s: Kubernetes %s, Windows %s (build %s)\n", img.Name, img.Kubernetes, img.Windows, img.Build)
+		for _, a := range img.BaseAMIs {
+			fmt.Fprintf(&b, "  base AMI %s  %s  %s\n", a.Region, a.AMI, a.Name)
+		}
+		for _, c := range img.Cache {
+			fmt.Fprintf(&b, "  cache %s@%s  %s\n", c.Ref, c.Digest, Bytes(c.Size))
+		}
+		fmt.Fprintf(&b, "  each new node is spared pulling %s (%s more is on the AMI already)\n", Bytes(img.Totals.Pull), Bytes(img.Totals.Base))
+	}
+	return b.String()
+}
+
 // PlanMarkdown shows a plan to a reviewer: per image its base AMIs, a
 // table of the pinned cache with sizes and shares, and a chart of what a
 // new node would pull without the cache.

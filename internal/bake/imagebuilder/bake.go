@@ -18,7 +18,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	ib "github.com/aws/aws-sdk-go-v2/service/imagebuilder"
 	"github.com/aws/aws-sdk-go-v2/service/imagebuilder/types"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/winbake/winbake/components"
 	"github.com/winbake/winbake/internal/amitag"
@@ -33,7 +32,7 @@ type Baker struct {
 	ImageBuilder func(region string) API
 	EC2          func(region string) EC2API
 	IAM          IAMAPI
-	STS          STSAPI
+	STS          awsclient.STSAPI
 	Clock        Clock
 	// Poll spaces the GetImage calls (default: a StatePolicy).
 	Poll PollPolicy
@@ -47,17 +46,12 @@ func (b *Baker) logf(format string, args ...any) {
 	}
 }
 
-// CallerIdentity proves the credentials work; it needs no permission.
-func CallerIdentity(ctx context.Context, api STSAPI) (*sts.GetCallerIdentityOutput, error) {
-	return api.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-}
-
 // Preflight checks what can be checked before anything is created: that
 // there are credentials, the instance profile exists, and the subnet is in
 // the build region.
 func (b *Baker) Preflight(ctx context.Context, cfg *config.Config, img config.Image) error {
-	if _, err := CallerIdentity(ctx, b.STS); err != nil {
-		return awsclient.Explain(err)
+	if err := awsclient.CheckCredentials(ctx, b.STS); err != nil {
+		return err
 	}
 	ic := cfg.ImageBuilder
 	if _, err := b.IAM.GetInstanceProfile(ctx, &iam.GetInstanceProfileInput{InstanceProfileName: aws.String(ic.InstanceProfile)}); err != nil {
