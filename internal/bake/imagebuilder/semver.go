@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-
-	"github.com/winbake/winbake/internal/awsclient"
 )
 
 type semver [3]int
@@ -54,16 +52,6 @@ func less(a, b semver) bool {
 		if a[i] != b[i] {
 			return a[i] < b[i]
 		}
-	}
-	return false
-}
-
-// versionTaken reports errors meaning "that version is not free": the list
-// was stale, or the token met other parameters.
-func versionTaken(err error) bool {
-	switch awsclient.ErrorCode(err) {
-	case "ResourceAlreadyExistsException", "IdempotentParameterMismatchException", "InvalidVersionNumberException":
-		return true
 	}
 	return false
 }

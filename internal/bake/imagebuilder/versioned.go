@@ -12,6 +12,7 @@ import (
 
 	"github.com/winbake/winbake/components"
 	"github.com/winbake/winbake/internal/amitag"
+	"github.com/winbake/winbake/internal/awsclient"
 	"github.com/winbake/winbake/internal/config"
 )
 
@@ -47,8 +48,7 @@ func (b *Baker) ensureComponent(ctx context.Context, api API, img config.Image, 
 			versions = append(versions, aws.ToString(c.Version))
 		}
 	}
-	v := nextVersion(versions)
-	for range 20 {
+	arn, v, err := createVersion("component", name, versions, func(v semver) (string, error) {
 		out, err := api.CreateComponent(ctx, &ib.CreateComponentInput{
 			Name:              aws.String(name),
 			SemanticVersion:   aws.String(v.String()),
@@ -59,17 +59,16 @@ func (b *Baker) ensureComponent(ctx context.Context, api API, img config.Image, 
 			Tags:              map[string]string{amitag.Image: img.Name, amitag.Content: sum},
 			ClientToken:       aws.String(token(name, v.String(), sum)),
 		})
-		if versionTaken(err) {
-			v = v.next()
-			continue
-		}
 		if err != nil {
 			return "", err
 		}
-		b.logf("%s: created component %s %s", img.Name, name, v)
 		return componentVersionARN(aws.ToString(out.ComponentBuildVersionArn)), nil
+	})
+	if err != nil {
+		return "", err
 	}
-	return "", fmt.Errorf("no free version for component %s after 20 tries", name)
+	b.logf("%s: created component %s %s", img.Name, name, v)
+	return arn, nil
 }
 
 func (b *Baker) ensureRecipe(ctx context.Context, api API, img config.Image, r components.Recipe) (string, error) {
@@ -107,23 +106,47 @@ func (b *Baker) ensureRecipe(ctx context.Context, api API, img config.Image, r c
 			DeleteOnTermination: aws.Bool(m.EBS.DeleteOnTermination), Encrypted: aws.Bool(m.EBS.Encrypted),
 		}})
 	}
-	v := nextVersion(versions)
-	for range 20 {
+	arn, v, err := createVersion("recipe", r.Name, versions, func(v semver) (string, error) {
 		out, err := api.CreateImageRecipe(ctx, &ib.CreateImageRecipeInput{
 			Name: aws.String(r.Name), Description: aws.String(r.Description), SemanticVersion: aws.String(v.String()),
 			ParentImage: aws.String(r.ParentImage), Components: comps, BlockDeviceMappings: bdms,
 			WorkingDirectory: aws.String(r.WorkingDirectory), Tags: tags,
 			ClientToken: aws.String(token(r.Name, v.String(), sum)),
 		})
+		if err != nil {
+			return "", err
+		}
+		return aws.ToString(out.ImageRecipeArn), nil
+	})
+	if err != nil {
+		return "", err
+	}
+	b.logf("%s: created image recipe %s %s from %s", img.Name, r.Name, v, r.ParentImage)
+	return arn, nil
+}
+
+// createVersion creates the version after the highest of versions, or the
+// next one free when another run took it meanwhile (Image Builder versions
+// are immutable: a component or recipe changes by a new version).
+func createVersion(kind, name string, versions []string, create func(semver) (string, error)) (string, semver, error) {
+	v := nextVersion(versions)
+	for range 20 {
+		arn, err := create(v)
 		if versionTaken(err) {
 			v = v.next()
 			continue
 		}
-		if err != nil {
-			return "", err
-		}
-		b.logf("%s: created image recipe %s %s from %s", img.Name, r.Name, v, r.ParentImage)
-		return aws.ToString(out.ImageRecipeArn), nil
+		return arn, v, err
 	}
-	return "", fmt.Errorf("no free version for recipe %s after 20 tries", r.Name)
+	return "", v, fmt.Errorf("no free version for %s %s after 20 tries", kind, name)
+}
+
+// versionTaken reports errors meaning "that version is not free": the list
+// was stale, or the token met other parameters.
+func versionTaken(err error) bool {
+	switch awsclient.ErrorCode(err) {
+	case "ResourceAlreadyExistsException", "IdempotentParameterMismatchException", "InvalidVersionNumberException":
+		return true
+	}
+	return false
 }
