@@ -69,15 +69,10 @@ func prepare(t testing.TB, root string, newAMIs map[string]string) *Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := Scan(context.Background(), root, []string{"."}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lineage, ignored, err := LookupLineage(context.Background(), func(r string) EC2API { return clients.EC2(r) }, testImage(), []string{"us-east-1", "eu-west-1"}, FoundAMIs(files))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := Prepare(root, files, lineage, ignored, newAMIs)
+	r, err := Find(context.Background(), Request{
+		Root: root, Paths: []string{"."}, EC2: func(r string) EC2API { return clients.EC2(r) },
+		Image: testImage(), Regions: []string{"us-east-1", "eu-west-1"}, NewAMIs: newAMIs,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

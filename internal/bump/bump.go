@@ -99,12 +99,9 @@ func local(ctx context.Context, o Options, img config.Image, b bake.Image) (Outc
 	return out, nil
 }
 
-// prepare scans root and decides the changes.
+// prepare finds the image's AMI references under root and decides the
+// changes.
 func prepare(ctx context.Context, o Options, img config.Image, b bake.Image, root string) (*amiref.Result, error) {
-	files, err := amiref.Scan(ctx, root, o.Config.Bump.Paths, o.Config.Bump.Exclude)
-	if err != nil {
-		return nil, fmt.Errorf("scanning %s: %w", root, err)
-	}
 	newAMIs := map[string]string{}
 	regions := append([]string{}, img.Regions...)
 	for _, a := range b.AMIs {
@@ -113,15 +110,10 @@ func prepare(ctx context.Context, o Options, img config.Image, b bake.Image, roo
 			regions = append(regions, a.Region)
 		}
 	}
-	found := amiref.FoundAMIs(files)
-	lineage, ignored := amiref.Lineage{}, map[string]string{}
-	if len(found) > 0 {
-		lineage, ignored, err = amiref.LookupLineage(ctx, o.EC2, img, regions, found)
-		if err != nil {
-			return nil, err
-		}
-	}
-	return amiref.Prepare(root, files, lineage, ignored, newAMIs)
+	return amiref.Find(ctx, amiref.Request{
+		Root: root, Paths: o.Config.Bump.Paths, Exclude: o.Config.Bump.Exclude,
+		EC2: o.EC2, Image: img, Regions: regions, NewAMIs: newAMIs,
+	})
 }
 
 func write(root string, contents map[string][]byte) error {
