@@ -1,8 +1,6 @@
 package action
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/winbake/winbake/internal/testing/githubfake"
@@ -31,30 +29,17 @@ func newWorld(t *testing.T) *world {
 	w.ref = w.reg.Push(t, "team/app:1", registrytest.Index(t,
 		registrytest.Image(t, "windows", "amd64", "10.0.20348.2762", base, registrytest.RandomLayer(t, 16<<10))))
 
-	root := t.TempDir()
-	w.origin = filepath.Join(root, "origin.git")
-	work := filepath.Join(root, "work")
-	git(t, root, "init", "--quiet", "--bare", "-b", "main", w.origin)
-	git(t, root, "clone", "--quiet", w.origin, work)
-	files := map[string]string{
+	w.origin, _ = testenv.Origin(t, map[string]string{
 		".github/winbake.yaml": "images:\n  - name: win\n    kubernetes: \"1.31\"\n    windows: 2022-core\n    regions: [us-east-1]\n" +
 			"    baseImages: [" + w.reg.Host + "/windows/servercore:ltsc2022]\n    cache: [" + w.ref + "]\n",
 		"terraform/nodes.tf": "resource \"aws_launch_template\" \"win\" {\n  image_id = \"" + stockAMI + "\"\n}\n",
-	}
-	for name, content := range files {
-		os.MkdirAll(filepath.Join(work, filepath.Dir(name)), 0o755)
-		os.WriteFile(filepath.Join(work, name), []byte(content), 0o644)
-	}
-	git(t, work, "add", ".")
-	git(t, work, "commit", "--quiet", "-m", "infra")
-	git(t, work, "push", "--quiet", "origin", "main")
+	})
 	return w
 }
 
 // seed is what the fake AWS knows: the stock AMI and its SSM parameter.
 const seedJSON = `{
-  "images": [{"region": "us-east-1", "id": "ami-0e0e0e0e0e0e0e0e1", "name": "Windows_Server-2022-English-Core-EKS_Optimized-1.31-2026.10.15", "owner": "801119661308", "ownerAlias": "amazon"}],
-  "parameters": [{"region": "us-east-1", "name": "/aws/service/ami-windows-latest/Windows_Server-2022-English-Core-EKS_Optimized-1.31/image_id", "value": "ami-0e0e0e0e0e0e0e0e1"}],
+  "eksAMIs": [{"region": "us-east-1", "variant": "2022-core", "kubernetes": "1.31", "id": "` + stockAMI + `"}],
   "instanceProfiles": ["WinbakeInstanceProfile"],
   "instantBuilds": true
 }`

@@ -29,7 +29,7 @@ const (
 // seedAWS makes the AMIs of the fixtures exist as AWS would show them.
 func seedAWS(t testing.TB) *awsfake.Server {
 	s := awsfake.Start(t)
-	s.AddImage("us-east-1", awsfake.Image{ID: stockEast, Name: "Windows_Server-2022-English-Core-EKS_Optimized-1.31-2026.10.15", Owner: "801119661308", OwnerAlias: "amazon"})
+	s.AddEKSAMIWithID("us-east-1", "2022-core", "1.31", stockEast)
 	s.AddImage("us-east-1", awsfake.Image{ID: linuxEast, Name: "amazon-eks-node-al2023-x86_64-standard-1.31-v20261015", Owner: "602401143452", OwnerAlias: "amazon"})
 	s.AddImage("us-east-1", awsfake.Image{ID: listedEast, Name: "hand-made-windows", Owner: "210987654321"})
 	s.AddImage("eu-west-1", awsfake.Image{ID: bakedWest, Name: "winbake-win-1.31-2026-10-16T10-00-00Z", Tags: map[string]string{"winbake:image": "win"}})

@@ -41,7 +41,7 @@ var gitIn = testenv.Git
 
 func newWorld(t *testing.T) *world {
 	s := awsfake.Start(t)
-	s.AddImage("us-east-1", awsfake.Image{ID: stockEast, Name: "Windows_Server-2022-English-Core-EKS_Optimized-1.31-2026.10.15", Owner: "801119661308", OwnerAlias: "amazon"})
+	s.AddEKSAMIWithID("us-east-1", "2022-core", "1.31", stockEast)
 	s.AddImage("us-east-1", awsfake.Image{ID: linuxEast, Name: "amazon-eks-node-al2023-x86_64-standard-1.31-v20261015", Owner: "602401143452", OwnerAlias: "amazon"})
 	s.AddImage("eu-west-1", awsfake.Image{ID: bakedWest, Name: "winbake-win-1.31-old", Tags: map[string]string{"winbake:image": "win"}})
 	clients, err := awsclient.Load(context.Background())
@@ -62,22 +62,10 @@ pullRequest:
 		t.Fatal(err)
 	}
 	w := &world{t: t, gh: githubfake.Start(t, "acme", "infra"), cfg: cfg, ec2: func(r string) amiref.EC2API { return clients.EC2(r) }}
-	root := t.TempDir()
-	w.bare = filepath.Join(root, "origin.git")
-	w.work = filepath.Join(root, "work")
-	gitIn(t, root, "init", "--quiet", "--bare", "-b", "main", w.bare)
-	gitIn(t, root, "clone", "--quiet", w.bare, w.work)
-	files := map[string]string{
+	w.bare, w.work = testenv.Origin(t, map[string]string{
 		"terraform/main.tf":   "resource \"aws_launch_template\" \"win\" {\n  image_id = \"" + stockEast + "\" # windows\n}\n\nresource \"aws_launch_template\" \"linux\" {\n  image_id = \"" + linuxEast + "\"\n}\n",
 		"eksctl/cluster.yaml": "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata: {name: prod}\nnodeGroups:\n  - name: win\n    ami: " + bakedWest + "\n",
-	}
-	for name, content := range files {
-		os.MkdirAll(filepath.Join(w.work, filepath.Dir(name)), 0o755)
-		os.WriteFile(filepath.Join(w.work, name), []byte(content), 0o644)
-	}
-	gitIn(t, w.work, "add", ".")
-	gitIn(t, w.work, "commit", "--quiet", "-m", "infra")
-	gitIn(t, w.work, "push", "--quiet", "origin", "main")
+	})
 	return w
 }
 

@@ -20,6 +20,7 @@ type Seed struct {
 		Region     string `json:"region"`
 		Variant    string `json:"variant"`
 		Kubernetes string `json:"kubernetes"`
+		ID         string `json:"id"`
 	} `json:"eksAMIs"`
 	Parameters []struct {
 		Region string `json:"region"`
@@ -56,7 +57,7 @@ func (s *Server) ApplySeed(file string) error {
 		s.SetParameter(p.Region, p.Name, p.Value)
 	}
 	for _, e := range seed.EKSAMIs {
-		s.AddEKSAMI(e.Region, e.Variant, e.Kubernetes)
+		s.AddEKSAMIWithID(e.Region, e.Variant, e.Kubernetes, e.ID)
 	}
 	for _, p := range seed.InstanceProfiles {
 		s.AddInstanceProfile(p)

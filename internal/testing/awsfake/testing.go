@@ -39,12 +39,18 @@ func (s *Server) Env() map[string]string {
 // Kubernetes version in a region, as AWS does: an AMI owned by Amazon and
 // its public SSM parameter. It returns the AMI ID.
 func (s *Server) AddEKSAMI(region, variant, kubernetes string) string {
+	return s.AddEKSAMIWithID(region, variant, kubernetes, "")
+}
+
+// AddEKSAMIWithID is AddEKSAMI with the AMI ID given, for fixtures that
+// name the stock AMI (generated when id is empty).
+func (s *Server) AddEKSAMIWithID(region, variant, kubernetes, id string) string {
 	v, ok := windows.Lookup(variant)
 	if !ok {
 		panic("awsfake: unknown variant " + variant)
 	}
 	name := strings.TrimSuffix(v.AMINamePattern(kubernetes), "*") + s.Clock.Now().Format("2006.01.02")
-	id := s.AddImage(region, Image{Name: name, Owner: "801119661308", OwnerAlias: "amazon", Public: true})
+	id = s.AddImage(region, Image{ID: id, Name: name, Owner: "801119661308", OwnerAlias: "amazon", Public: true})
 	s.SetParameter(region, v.SSMParameter(kubernetes), id)
 	return id
 }

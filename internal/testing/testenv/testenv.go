@@ -72,6 +72,29 @@ func Git(t testing.TB, dir string, args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
+// Origin makes the bare repository a clone pushes to, with one commit of
+// files (path → content) on main, and returns it and that clone.
+func Origin(t testing.TB, files map[string]string) (bare, work string) {
+	t.Helper()
+	root := t.TempDir()
+	bare = filepath.Join(root, "origin.git")
+	work = filepath.Join(root, "work")
+	Git(t, root, "init", "--quiet", "--bare", "-b", "main", bare)
+	Git(t, root, "clone", "--quiet", bare, work)
+	for name, content := range files {
+		if err := os.MkdirAll(filepath.Join(work, filepath.Dir(name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(work, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	Git(t, work, "add", ".")
+	Git(t, work, "commit", "--quiet", "-m", "infra")
+	Git(t, work, "push", "--quiet", "origin", "main")
+	return bare, work
+}
+
 // Golden compares got with the file at path, or rewrites the file when
 // update is set (go test -update).
 func Golden(t testing.TB, path string, got []byte, update bool) {
