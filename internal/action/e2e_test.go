@@ -45,7 +45,7 @@ func TestActionEndToEnd(t *testing.T) {
 	awsURL := startFakeAWS(t, seedJSON)
 	out := t.TempDir()
 	runDir := t.TempDir()
-	git(t, runDir, "init", "--quiet")
+	testenv.Git(t, runDir, "init", "--quiet")
 	workflow := filepath.Join(runDir, "e2e.yml")
 	b, _ := os.ReadFile("testdata/e2e.yml")
 	os.WriteFile(workflow, b, 0o644)
@@ -86,7 +86,7 @@ func TestActionEndToEnd(t *testing.T) {
 	if !strings.HasSuffix(read("PLAN_FILE"), "plan.json") || !strings.HasSuffix(read("BAKE_FILE"), "bake.json") {
 		t.Errorf("file outputs: %s %s", read("PLAN_FILE"), read("BAKE_FILE"))
 	}
-	tf := git(t, w.origin, "show", "winbake/win:terraform/nodes.tf")
+	tf := testenv.Git(t, w.origin, "show", "winbake/win:terraform/nodes.tf")
 	if !strings.Contains(tf, `image_id = "`+newAMI+`"`) {
 		t.Errorf("pushed branch:\n%s", tf)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/winbake/winbake/internal/testing/awsfake"
 	"github.com/winbake/winbake/internal/testing/githubfake"
+	"github.com/winbake/winbake/internal/testing/testenv"
 )
 
 // TestFullRunSummaryAndOutputs runs the action in process (simulated time
@@ -22,7 +23,7 @@ func TestFullRunSummaryAndOutputs(t *testing.T) {
 	}
 
 	e, ws := env(t, map[string]string{"command": "all", "github-token": githubfake.Token})
-	git(t, filepath.Dir(ws), "clone", "--quiet", w.origin, ws)
+	testenv.Git(t, filepath.Dir(ws), "clone", "--quiet", w.origin, ws)
 	e["GITHUB_API_URL"], e["GITHUB_REPOSITORY"] = w.gh.URL(), "acme/infra"
 	out, err := runWith(t, e, aws.Clock)
 	if err != nil {

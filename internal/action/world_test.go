@@ -20,8 +20,6 @@ type world struct {
 	ref    string
 }
 
-var git = testenv.Git
-
 func newWorld(t *testing.T) *world {
 	w := &world{reg: registrytest.Start(t, false), gh: githubfake.Start(t, "acme", "infra")}
 	base := registrytest.RandomLayer(t, 64<<10)

@@ -37,8 +37,6 @@ type world struct {
 	out  bytes.Buffer
 }
 
-var gitIn = testenv.Git
-
 func newWorld(t *testing.T) *world {
 	s := awsfake.Start(t)
 	s.AddEKSAMIWithID("us-east-1", "2022-core", "1.31", stockEast)
@@ -87,7 +85,7 @@ func (w *world) run(mode Mode, b bakefile.Image) (Outcome, error) {
 }
 
 func (w *world) branchFile(name string) string {
-	return gitIn(w.t, w.bare, "show", "winbake/win:"+name)
+	return testenv.Git(w.t, w.bare, "show", "winbake/win:"+name)
 }
 
 func (w *world) branchSHA() string {
@@ -102,7 +100,7 @@ const (
 
 func TestCreateUpdateNone(t *testing.T) {
 	w := newWorld(t)
-	before := gitIn(t, w.work, "rev-parse", "HEAD")
+	before := testenv.Git(t, w.work, "rev-parse", "HEAD")
 	o, err := w.run(PullRequest, baked(newEast1, newWest1))
 	if err != nil {
 		t.Fatalf("%v\n%s", err, w.out.String())
@@ -117,7 +115,7 @@ func TestCreateUpdateNone(t *testing.T) {
 	if !strings.Contains(w.branchFile("eksctl/cluster.yaml"), "ami: "+newWest1) {
 		t.Error("eu-west-1 reference not bumped to the eu-west-1 AMI")
 	}
-	msg := gitIn(t, w.bare, "log", "-1", "--format=%an <%ae>|%s", "winbake/win")
+	msg := testenv.Git(t, w.bare, "log", "-1", "--format=%an <%ae>|%s", "winbake/win")
 	if msg != "winbake <winbake@users.noreply.github.com>|Bump win Windows AMI to "+newEast1+" (1.31, 2026-11-14)" {
 		t.Errorf("commit: %s", msg)
 	}
@@ -132,7 +130,7 @@ func TestCreateUpdateNone(t *testing.T) {
 		}
 	}
 	// The user's checkout is untouched.
-	if gitIn(t, w.work, "rev-parse", "HEAD") != before || gitIn(t, w.work, "status", "--porcelain") != "" {
+	if testenv.Git(t, w.work, "rev-parse", "HEAD") != before || testenv.Git(t, w.work, "status", "--porcelain") != "" {
 		t.Error("the user's checkout changed")
 	}
 
@@ -159,13 +157,13 @@ func TestHumanCommitIsNotOverwritten(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Someone fixes something on the branch.
-	gitIn(t, w.work, "fetch", "--quiet", "origin")
-	gitIn(t, w.work, "checkout", "--quiet", "-b", "winbake/win", "origin/winbake/win")
+	testenv.Git(t, w.work, "fetch", "--quiet", "origin")
+	testenv.Git(t, w.work, "checkout", "--quiet", "-b", "winbake/win", "origin/winbake/win")
 	os.WriteFile(filepath.Join(w.work, "NOTES.md"), []byte("rolled out to staging\n"), 0o644)
-	gitIn(t, w.work, "add", ".")
-	gitIn(t, w.work, "commit", "--quiet", "-m", "notes")
-	gitIn(t, w.work, "push", "--quiet", "origin", "winbake/win")
-	gitIn(t, w.work, "checkout", "--quiet", "main")
+	testenv.Git(t, w.work, "add", ".")
+	testenv.Git(t, w.work, "commit", "--quiet", "-m", "notes")
+	testenv.Git(t, w.work, "push", "--quiet", "origin", "winbake/win")
+	testenv.Git(t, w.work, "checkout", "--quiet", "main")
 	sha := w.branchSHA()
 
 	o, err := w.run(PullRequest, baked(newEast2, newWest2))
@@ -203,9 +201,9 @@ func TestMergedClosesStalePR(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The change reached main another way; the PR is still open.
-	gitIn(t, w.work, "fetch", "--quiet", "origin")
-	gitIn(t, w.work, "merge", "--quiet", "--ff-only", "origin/winbake/win")
-	gitIn(t, w.work, "push", "--quiet", "origin", "main")
+	testenv.Git(t, w.work, "fetch", "--quiet", "origin")
+	testenv.Git(t, w.work, "merge", "--quiet", "--ff-only", "origin/winbake/win")
+	testenv.Git(t, w.work, "push", "--quiet", "origin", "main")
 	o, err := w.run(PullRequest, baked(newEast1, newWest1))
 	if err != nil || o.Operation != report.Closed {
 		t.Fatalf("%+v %v", o, err)
@@ -268,7 +266,7 @@ func TestBadRepository(t *testing.T) {
 	if _, err := w.run(PullRequest, baked(newEast1, newWest1)); err == nil || !strings.Contains(err.Error(), "has uncommitted changes") {
 		t.Errorf("dirty tree: %v", err)
 	}
-	gitIn(t, w.work, "checkout", "--", ".")
+	testenv.Git(t, w.work, "checkout", "--", ".")
 
 	w.cfg.PullRequest.BaseBranch = "release"
 	if _, err := w.run(PullRequest, baked(newEast1, newWest1)); err == nil || !strings.Contains(err.Error(), `base branch "release" does not exist on origin`) {
@@ -295,13 +293,13 @@ func TestDryRunAndNoPR(t *testing.T) {
 			t.Errorf("dry run lacks %q:\n%s", want, out)
 		}
 	}
-	if gitIn(t, w.work, "status", "--porcelain") != "" {
+	if testenv.Git(t, w.work, "status", "--porcelain") != "" {
 		t.Error("dry run touched the tree")
 	}
 	if _, err := w.run(NoPR, baked(newEast1, newWest1)); err != nil {
 		t.Fatal(err)
 	}
-	if st := gitIn(t, w.work, "status", "--porcelain"); !strings.Contains(st, "terraform/main.tf") || !strings.Contains(st, "eksctl/cluster.yaml") {
+	if st := testenv.Git(t, w.work, "status", "--porcelain"); !strings.Contains(st, "terraform/main.tf") || !strings.Contains(st, "eksctl/cluster.yaml") {
 		t.Errorf("--no-pr status: %q", st)
 	}
 	if len(w.gh.Requests()) != 0 || w.branchSHA() != "" {
@@ -324,7 +322,7 @@ func TestSignedCommitsThroughTheAPI(t *testing.T) {
 		t.Error("the API commit lacks the rewritten files")
 	}
 	// The commit is the image's own: a newer bake updates it, through the API again.
-	if author := gitIn(t, w.bare, "log", "-1", "--format=%ae|%cn", "winbake/win"); author != "winbake@users.noreply.github.com|GitHub" {
+	if author := testenv.Git(t, w.bare, "log", "-1", "--format=%ae|%cn", "winbake/win"); author != "winbake@users.noreply.github.com|GitHub" {
 		t.Errorf("author|committer = %s", author)
 	}
 	o, err = w.run(PullRequest, baked(newEast2, newWest2))
