@@ -89,10 +89,7 @@ func bakedImages(cfg *config.Config, bakeFile, image string, amis amiFlags) ([]b
 		if len(amis) == 0 {
 			return nil, errors.New("--image needs at least one --ami REGION=AMI")
 		}
-		return []bake.Image{{
-			Name: img.Name, Kubernetes: img.Kubernetes, Windows: img.Windows, Updates: img.UpdatesEnabled(),
-			Builder: "hand", AMIs: amis, Finished: time.Now().UTC().Format(time.RFC3339),
-		}}, nil
+		return []bake.Image{bake.ByHand(img, amis, time.Now())}, nil
 	}
 	return nil, errors.New("give --bake bake.json, or --image NAME with --ami REGION=AMI")
 }

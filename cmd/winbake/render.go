@@ -4,11 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"sort"
 
-	"github.com/winbake/winbake/components"
 	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/pipeline"
 )
@@ -26,33 +22,7 @@ func runRender(_ context.Context, _ pipeline.Host, args []string, stdout, stderr
 	if err != nil {
 		return err
 	}
-	pins, err := pinsFromPlan(cfg, *planFile)
-	if err != nil {
-		return err
-	}
-	files, err := components.Render(cfg, pins, *account)
-	if err != nil {
-		return err
-	}
-	return writeFiles(*outDir, files, stdout)
-}
-
-// pinsFromPlan reads what a plan pinned for each configured image.
-func pinsFromPlan(cfg *config.Config, file string) (map[string]components.Pins, error) {
-	if file == "" {
-		return nil, nil
-	}
-	p, err := pipeline.ReadPlan(cfg, file)
-	if err != nil {
-		return nil, err
-	}
-	pins := map[string]components.Pins{}
-	for _, img := range cfg.Images {
-		ip, _ := p.Find(img.Name)
-		base, _ := ip.BaseAMIIn(img.BuildRegion())
-		pins[img.Name] = components.Pins{BaseAMI: base.AMI, Digests: ip.Digests()}
-	}
-	return pins, nil
+	return pipeline.Render(cfg, *planFile, *account, *outDir, stdout)
 }
 
 // loadConfig loads the config and says when the embedded default is used.
@@ -65,24 +35,4 @@ func loadConfig(file string, stderr io.Writer) (*config.Config, error) {
 		fmt.Fprintln(stderr, "winbake: no winbake.yaml found; using the embedded default (Windows Server 2022 Core)")
 	}
 	return cfg, nil
-}
-
-// writeFiles writes rendered files under dir, in a stable order.
-func writeFiles(dir string, files map[string][]byte, stdout io.Writer) error {
-	names := make([]string, 0, len(files))
-	for name := range files {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return fmt.Errorf("creating %s: %w", filepath.Dir(p), err)
-		}
-		if err := os.WriteFile(p, files[name], 0o644); err != nil {
-			return fmt.Errorf("writing %s: %w", p, err)
-		}
-		fmt.Fprintln(stdout, p)
-	}
-	return nil
 }
