@@ -73,6 +73,25 @@ func TestBadInputsStopBeforeAWS(t *testing.T) {
 	}
 }
 
+// The action checks a bake file against the config as the CLI does, before
+// any AWS call.
+func TestBakeFileOfAnotherConfigStopsBeforeAWS(t *testing.T) {
+	aws := awsfake.Start(t)
+	e, dir := env(t, map[string]string{"command": "bump", "bake-file": "bake.json"})
+	os.MkdirAll(filepath.Join(dir, ".github"), 0o755)
+	os.WriteFile(filepath.Join(dir, ".github", "winbake.yaml"), []byte(goodConfig), 0o644)
+	bake := `{"version": 1, "images": [{"name": "linux", "amis": [{"region": "us-east-1", "ami": "ami-01111111111111111"}]}]}`
+	os.WriteFile(filepath.Join(dir, "bake.json"), []byte(bake), 0o644)
+	out, err := run(t, e)
+	want := `::error title=winbake bake-file::input bake-file: ` + filepath.Join(dir, "bake.json") + ` holds image "linux", which ` + filepath.Join(dir, ".github", "winbake.yaml") + ` does not list`
+	if err == nil || !strings.Contains(out, want) {
+		t.Errorf("err = %v\noutput:\n%s\nwant %q", err, out, want)
+	}
+	if n := aws.CountCalls(""); n != 0 {
+		t.Errorf("%d AWS calls before the bake file was checked", n)
+	}
+}
+
 func TestNoAWSCredentials(t *testing.T) {
 	awsfake.Start(t)
 	t.Setenv("AWS_ACCESS_KEY_ID", "")

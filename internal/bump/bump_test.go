@@ -11,7 +11,7 @@ import (
 
 	"github.com/winbake/winbake/internal/amiref"
 	"github.com/winbake/winbake/internal/awsclient"
-	"github.com/winbake/winbake/internal/bake/bakefile"
+	"github.com/winbake/winbake/internal/bake"
 	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/git"
 	"github.com/winbake/winbake/internal/github"
@@ -67,16 +67,16 @@ pullRequest:
 	return w
 }
 
-func baked(east, west string) bakefile.Image {
-	return bakefile.Image{Name: "win", Kubernetes: "1.31", Windows: "2022-core", Updates: true, Builder: "imagebuilder",
-		AMIs:    []bakefile.AMI{{Region: "eu-west-1", AMI: west}, {Region: "us-east-1", AMI: east}},
+func baked(east, west string) bake.Image {
+	return bake.Image{Name: "win", Kubernetes: "1.31", Windows: "2022-core", Updates: true, Builder: "imagebuilder",
+		AMIs:    []bake.AMI{{Region: "eu-west-1", AMI: west}, {Region: "us-east-1", AMI: east}},
 		BaseAMI: stockEast, SSMParameter: "/aws/service/ami-windows-latest/Windows_Server-2022-English-Core-EKS_Optimized-1.31/image_id",
 		BuildVersionARN: "arn:aws:imagebuilder:us-east-1:123456789012:image/winbake-win/1.0.0/1",
-		Cache:           []bakefile.Cached{{Ref: "mcr.microsoft.com/windows/nanoserver:ltsc2022", Digest: "sha256:" + strings.Repeat("a", 64), Size: 120 << 20}},
+		Cache:           []bake.Cached{{Ref: "mcr.microsoft.com/windows/nanoserver:ltsc2022", Digest: "sha256:" + strings.Repeat("a", 64), Size: 120 << 20}},
 		Finished:        "2026-11-14T10:00:00Z"}
 }
 
-func (w *world) run(mode Mode, b bakefile.Image) (Outcome, error) {
+func (w *world) run(mode Mode, b bake.Image) (Outcome, error) {
 	img, _ := w.cfg.Image("win")
 	return Image(context.Background(), Options{Dir: w.work, Config: w.cfg, Mode: mode, EC2: w.ec2, Out: &w.out,
 		GitHub: func(ctx context.Context, repo *git.Repo) (*github.Client, error) {

@@ -101,3 +101,23 @@ func TestPRBodyStaysUnderGitHubsLimit(t *testing.T) {
 		t.Errorf("long body not summarized or lost its marker:\n%s", body[len(body)-2000:])
 	}
 }
+
+// The marker a PR body carries is what the searches for it find: any PR of
+// the image, or only the one that proposed a given AMI.
+func TestPRMarkerIsFoundBySearch(t *testing.T) {
+	_, body := PR(testBake(), "ami-01111111111111111", &amiref.Result{})
+	if !strings.HasPrefix(body, PRMarker("win", "ami-01111111111111111")+"\n") {
+		t.Fatalf("body does not start with its marker:\n%s", body[:200])
+	}
+	for search, want := range map[string]bool{
+		PRMarkerSearch("win", ""):                      true,
+		PRMarkerSearch("win", "ami-01111111111111111"): true,
+		PRMarkerSearch("win", "ami-02222222222222222"): false,
+		PRMarkerSearch("wi", ""):                       false,
+		PRMarkerSearch("win2", ""):                     false,
+	} {
+		if got := strings.Contains(body, search); got != want {
+			t.Errorf("body contains %q: %v, want %v", search, got, want)
+		}
+	}
+}
