@@ -30,6 +30,13 @@ var (
 	githubLoginRE   = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(/[A-Za-z0-9_.-]+)?$`)
 )
 
+// minKubernetesWhy says why a Windows release starts at its MinKubernetes.
+var minKubernetesWhy = map[string]string{
+	"2019": "the EKS Windows AMIs run containerd from 1.24 on",
+	"2022": "the EKS Windows AMIs run containerd from 1.24 on",
+	"2025": "the first Windows Server 2025 EKS AMIs are for 1.35",
+}
+
 type validator struct {
 	*decoder
 	cfg    *Config
@@ -118,7 +125,7 @@ func (v *validator) image(p string, img Image) {
 	} else if m := kubernetesRE.FindStringSubmatch(img.Kubernetes); m == nil {
 		v.at(p+".kubernetes", "%q is not a Kubernetes minor version; expected one such as \"1.34\"", img.Kubernetes)
 	} else if minor, _ := strconv.Atoi(m[1]); known && minor < variant.MinKubernetes {
-		v.at(p+".kubernetes", "Windows %s needs Kubernetes 1.%d or newer (EKS publishes no containerd-based %s AMI for %s)", img.Windows, variant.MinKubernetes, img.Windows, img.Kubernetes)
+		v.at(p+".kubernetes", "Windows %s needs Kubernetes 1.%d or newer: EKS publishes no %s AMI for %s (%s)", img.Windows, variant.MinKubernetes, img.Windows, img.Kubernetes, minKubernetesWhy[variant.Release])
 	}
 	refs := map[string]int{}
 	for j, ref := range img.Cache {

@@ -20,7 +20,11 @@ type Variant struct {
 	// LTSC is the tag suffix of Microsoft's base images for this build.
 	LTSC string // "ltsc2022"
 	// MinKubernetes is the oldest Kubernetes minor version AWS publishes
-	// this variant for (and the first with containerd for all of them).
+	// this variant for: 1.24 (the first with containerd) for 2019 and
+	// 2022, 1.35 for 2025. eksctl (pkg/ami/ssm_resolver.go, minVersion
+	// api.Version1_35) and karpenter-provider-aws
+	// (pkg/providers/amifamily/ami.go, WS2025UnsupportedVersionError)
+	// refuse 2025 below 1.35 too.
 	MinKubernetes int
 }
 
@@ -33,7 +37,7 @@ func init() {
 	}{
 		{"2019", "10.0.17763", "ltsc2019", 24},
 		{"2022", "10.0.20348", "ltsc2022", 24},
-		{"2025", "10.0.26100", "ltsc2025", 31},
+		{"2025", "10.0.26100", "ltsc2025", 35},
 	} {
 		for _, edition := range []string{"Core", "Full"} {
 			name := v.release + "-" + strings.ToLower(edition)
