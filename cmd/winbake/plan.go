@@ -33,6 +33,12 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		for _, c := range img.Cache {
 			fmt.Fprintf(stdout, "  cache %s@%s  %s\n", c.Ref, c.Digest, report.Bytes(c.Size))
+			if c.Note != "" {
+				fmt.Fprintf(stdout, "    note: %s\n", c.Note)
+			}
+		}
+		for _, w := range img.Warnings {
+			fmt.Fprintf(stdout, "  warning: %s\n", w)
 		}
 		fmt.Fprintf(stdout, "  each new node is spared pulling %s (%s more is on the AMI already)\n", report.Bytes(img.Totals.Pull), report.Bytes(img.Totals.Base))
 	}
