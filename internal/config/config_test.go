@@ -17,7 +17,7 @@ func TestDefaultIsValid(t *testing.T) {
 	if img.Windows != "2022-core" || !img.UpdatesEnabled() || img.VolumeSize != DefaultVolumeSize || cfg.Builder != BuilderImageBuilder {
 		t.Errorf("default image = %+v, builder %q", img, cfg.Builder)
 	}
-	want := []string{"mcr.microsoft.com/windows/servercore:ltsc2022", "mcr.microsoft.com/windows/nanoserver:ltsc2022"}
+	want := []string{"mcr.microsoft.com/dotnet/framework/aspnet:4.8.1-windowsservercore-ltsc2022", "public.ecr.aws/aws-observability/aws-for-fluent-bit:windowsservercore-stable"}
 	if diff := cmp.Diff(want, img.Cache); diff != "" {
 		t.Errorf("default cache (-want +got):\n%s", diff)
 	}

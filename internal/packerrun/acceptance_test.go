@@ -67,7 +67,7 @@ func TestTemplateValidates(t *testing.T) {
 		t.Fatalf("packer validate: %v\n%s", err, out)
 	}
 	// The plugin's own checks run inside packer validate.
-	os.WriteFile(varFile, bytes.Replace(files["windows-2022-core/"+components.PackerVarsFile], []byte(`"mcr.microsoft.com/windows/nanoserver:ltsc2022"`), []byte(`"not a reference"`), 1), 0o644)
+	os.WriteFile(varFile, bytes.Replace(files["windows-2022-core/"+components.PackerVarsFile], []byte(`"public.ecr.aws/aws-observability/aws-for-fluent-bit:windowsservercore-stable"`), []byte(`"not a reference"`), 1), 0o644)
 	out, err := runPacker(t, packer, env, dir, "validate", "-var-file="+varFile, template)
 	if err == nil || !strings.Contains(out, `images[1]: "not a reference" is not an image reference`) {
 		t.Errorf("packer validate accepted a bad reference: %v\n%s", err, out)

@@ -155,3 +155,61 @@ func TestDefaultBaseImages(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultShowsThePoint plans the embedded default against local
+// copies of its registries: none of its images is one the stock EKS AMI
+// holds (servercore, nanoserver and pause of its build), so every one of
+// them spares a new node a pull.
+func TestDefaultShowsThePoint(t *testing.T) {
+	cfg, err := config.Parse("(default)", config.DefaultYAML())
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := cfg.Images[0]
+	onAMI := append(plan.BaseImagesOf(img), "mcr.microsoft.com/oss/kubernetes/pause:3.9")
+	for _, ref := range img.Cache {
+		for _, held := range onAMI {
+			if strings.SplitN(ref, ":", 2)[0] == strings.SplitN(held, ":", 2)[0] {
+				t.Errorf("the default caches %s, which the stock AMI holds already", ref)
+			}
+		}
+	}
+
+	// The same repositories and tags, served locally: a base layer the
+	// AMI's servercore holds, and layers of each image's own.
+	mcr, ecrPublic := registrytest.Start(t, false), registrytest.Start(t, false)
+	aws := newWorld(t, false).aws
+	aws.AddEKSAMI("us-east-1", img.Windows, img.Kubernetes)
+	baseLayer := registrytest.RandomLayer(t, 256<<10)
+	win := func(layers ...v1.Layer) v1.ImageIndex {
+		return registrytest.Index(t, registrytest.Image(t, "windows", "amd64", build2022, layers...))
+	}
+	mcr.Push(t, "windows/servercore:ltsc2022", win(baseLayer))
+	mcr.Push(t, "windows/nanoserver:ltsc2022", win(registrytest.RandomLayer(t, 32<<10)))
+	for _, ref := range img.Cache {
+		host, repoTag, _ := strings.Cut(ref, "/")
+		r := map[string]*registrytest.Registry{"mcr.microsoft.com": mcr, "public.ecr.aws": ecrPublic}[host]
+		if r == nil {
+			t.Fatalf("no local copy of %s", host)
+		}
+		r.Push(t, repoTag, win(baseLayer, registrytest.RandomLayer(t, 64<<10)))
+	}
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	w := &world{aws: aws}
+	p, err := w.planner(t, ecrRedirect{"mcr.microsoft.com": mcr.Host, "public.ecr.aws": ecrPublic.Host}).Make(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ip := p.Images[0]
+	if len(ip.Warnings) != 0 || len(ip.BaseImages) != 2 {
+		t.Errorf("base images %v, warnings %v", ip.BaseImages, ip.Warnings)
+	}
+	for _, c := range ip.Cache {
+		if c.PullBytes == 0 {
+			t.Errorf("%s spares no pull: %+v", c.Ref, c)
+		}
+	}
+	if ip.Totals.Pull == 0 || ip.Totals.Base == 0 {
+		t.Errorf("totals %+v: the default shows no saving", ip.Totals)
+	}
+}
