@@ -168,6 +168,18 @@ func (v *validator) image(p string, img Image) {
 	}
 }
 
+func (v *validator) fastLaunch(p string, fl *FastLaunch) {
+	if fl == nil {
+		return
+	}
+	if fl.MaxParallelLaunches < 6 {
+		v.at(p+".maxParallelLaunches", "%d is too low; EC2 Fast Launch needs at least 6", fl.MaxParallelLaunches)
+	}
+	if fl.TargetSnapshots < 1 {
+		v.at(p+".targetSnapshots", "%d is too low; expected at least 1", fl.TargetSnapshots)
+	}
+}
+
 func (v *validator) imageBuilder() {
 	ib := v.cfg.ImageBuilder
 	for i, t := range ib.InstanceTypes {
@@ -189,14 +201,8 @@ func (v *validator) imageBuilder() {
 	if ib.Timeout.Duration < 0 {
 		v.at("imagebuilder.timeout", "%s is negative", ib.Timeout)
 	}
-	if fl := ib.FastLaunch; fl != nil {
-		if fl.MaxParallelLaunches < 6 {
-			v.at("imagebuilder.fastLaunch.maxParallelLaunches", "%d is too low; EC2 Fast Launch needs at least 6", fl.MaxParallelLaunches)
-		}
-		if fl.TargetSnapshots < 1 {
-			v.at("imagebuilder.fastLaunch.targetSnapshots", "%d is too low; expected at least 1", fl.TargetSnapshots)
-		}
-	}
+	v.fastLaunch("imagebuilder.fastLaunch", ib.FastLaunch)
+	v.fastLaunch("packer.fastLaunch", v.cfg.Packer.FastLaunch)
 	for i, lt := range ib.LaunchTemplates {
 		p := fmt.Sprintf("imagebuilder.launchTemplates[%d]", i)
 		if !launchTmplRE.MatchString(lt.ID) {
