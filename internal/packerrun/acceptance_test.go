@@ -33,7 +33,9 @@ func packerEnv(t *testing.T) (packer string, env []string) {
 	t.Helper()
 	packer = testenv.Binary(t, "packer")
 	amazon := testenv.Binary(t, "packer-plugin-amazon")
-	if out, _ := exec.Command(packer, "version").Output(); !strings.HasPrefix(string(out), "Packer v"+packerVersion+"\n") {
+	version := exec.Command(packer, "version")
+	version.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1")
+	if out, _ := version.Output(); !strings.HasPrefix(string(out), "Packer v"+packerVersion+"\n") {
 		t.Fatalf("%s is %q, not Packer %s: run bash scripts/tools.sh packer", packer, out, packerVersion)
 	}
 	if out, _ := exec.Command(amazon, "describe").Output(); !strings.Contains(string(out), `"version":"`+amazonVersion+`"`) {
