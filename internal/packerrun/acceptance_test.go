@@ -166,8 +166,9 @@ func TestValidateRejectsBadOptions(t *testing.T) {
 }
 
 // startSSHD runs a real sshd on a loopback port that lets the current user
-// in with a fresh key: the communicator of the null builds.
-func startSSHD(t *testing.T) (port int, key, username string) {
+// in with a fresh key: the communicator of the null builds. extra is added
+// to its configuration.
+func startSSHD(t *testing.T, extra string) (port int, key, username string) {
 	t.Helper()
 	sshd := testenv.Binary(t, "sshd")
 	dir := t.TempDir()
@@ -183,8 +184,8 @@ func startSSHD(t *testing.T) (port int, key, username string) {
 	port = l.Addr().(*net.TCPAddr).Port
 	l.Close()
 	u, _ := user.Current()
-	cfg := fmt.Sprintf("Port %d\nListenAddress 127.0.0.1\nHostKey %s\nPidFile none\nUsePAM no\nStrictModes no\nPermitRootLogin prohibit-password\nPasswordAuthentication no\nAuthorizedKeysFile %s\nSubsystem sftp internal-sftp\n",
-		port, filepath.Join(dir, "host"), filepath.Join(dir, "authorized_keys"))
+	cfg := fmt.Sprintf("Port %d\nListenAddress 127.0.0.1\nHostKey %s\nPidFile none\nUsePAM no\nStrictModes no\nPermitRootLogin prohibit-password\nPasswordAuthentication no\nAuthorizedKeysFile %s\nSubsystem sftp internal-sftp\n%s",
+		port, filepath.Join(dir, "host"), filepath.Join(dir, "authorized_keys"), extra)
 	os.WriteFile(filepath.Join(dir, "sshd_config"), []byte(cfg), 0o600)
 	os.MkdirAll("/run/sshd", 0o755)
 	var logs bytes.Buffer
@@ -232,7 +233,7 @@ build {
 // SSH and runs the command; a recording script stands in for PowerShell.
 func TestNullBuildRunsTheProvisioner(t *testing.T) {
 	packer, env := packerEnv(t)
-	port, key, username := startSSHD(t)
+	port, key, username := startSSHD(t, "")
 	dir := t.TempDir()
 	remote := filepath.Join(dir, "remote")
 	os.MkdirAll(remote, 0o755)
