@@ -23,6 +23,10 @@ type PackerVars struct {
 	InstanceType      string   `json:"instance_type"`
 	SubnetID          string   `json:"subnet_id"`
 	WindowsUpdates    bool     `json:"windows_updates"`
+	// FastLaunch* fill the template's fast_launch block.
+	FastLaunch          bool `json:"fast_launch"`
+	FastLaunchParallel  int  `json:"fast_launch_max_parallel_launches,omitempty"`
+	FastLaunchSnapshots int  `json:"fast_launch_target_resource_count,omitempty"`
 	// CacheImages are references, pinned as repo:tag@sha256:... when planned.
 	CacheImages []string `json:"cache_images"`
 }
@@ -43,6 +47,9 @@ func NewPackerVars(cfg *config.Config, img config.Image, baseAMI string, pinned 
 		InstanceType:      cfg.Packer.InstanceType,
 		SubnetID:          cfg.Packer.SubnetID,
 		WindowsUpdates:    img.UpdatesEnabled(),
+	}
+	if fl := cfg.Packer.FastLaunch; fl != nil {
+		vars.FastLaunch, vars.FastLaunchParallel, vars.FastLaunchSnapshots = true, fl.MaxParallelLaunches, fl.TargetSnapshots
 	}
 	for _, ref := range img.Cache {
 		entry := ref

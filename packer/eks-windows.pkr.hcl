@@ -10,9 +10,11 @@
 packer {
   required_version = ">= 1.11.0"
   required_plugins {
+    # fast_launch arrived in 1.2.2 (packer-plugin-amazon, "ebs: add support
+    # for fast-launch"); tested with 1.8.1.
     amazon = {
       source  = "github.com/hashicorp/amazon"
-      version = ">= 1.2.1"
+      version = ">= 1.2.2"
     }
     winbake = {
       source  = "github.com/winbake/winbake"
@@ -82,6 +84,24 @@ variable "cache_images" {
   description = "Images to cache, pinned as repo:tag@sha256:... when planned."
 }
 
+variable "fast_launch" {
+  type        = bool
+  default     = false
+  description = "Enable EC2 Fast Launch for the AMI in every region."
+}
+
+variable "fast_launch_max_parallel_launches" {
+  type        = number
+  default     = 6
+  description = "Instances launched in parallel to pre-provision snapshots; at least 6."
+}
+
+variable "fast_launch_target_resource_count" {
+  type        = number
+  default     = 10
+  description = "Pre-provisioned snapshots to keep."
+}
+
 variable "manifest_path" {
   type    = string
   default = "packer-manifest.json"
@@ -94,7 +114,10 @@ data "amazon-parameterstore" "base_ami" {
 
 locals {
   source_ami = var.source_ami != "" ? var.source_ami : data.amazon-parameterstore.base_ami.value
-  scripts    = "${path.root}/../components/scripts"
+  # Absolute: Packer resolves a relative path in file() against the
+  # template's folder and in a provisioner's script against the working
+  # directory, so "${path.root}/.." alone breaks one or the other.
+  scripts = "${abspath(path.root)}/../components/scripts"
   tags = {
     "winbake:image"      = var.image_name
     "winbake:kubernetes" = var.kubernetes_version
@@ -103,7 +126,10 @@ locals {
     "winbake:updates"    = "${var.windows_updates}"
     "winbake:builder"    = "packer"
   }
-  # Runs install-updates.ps1 with -Enabled from the variable.
+  # Runs install-updates.ps1 with -Enabled from the variable. With
+  # elevated_user set, Packer runs elevated_execute_command and ignores
+  # execute_command (provisioner/powershell createCommandText), so both
+  # get it.
   updates_command = "powershell -ExecutionPolicy Bypass -Command \"& { . {{.Vars}}; & '{{.Path}}' -Enabled ([bool]::Parse($env:WINBAKE_UPDATES)); exit $LASTEXITCODE }\""
 }
 
@@ -127,6 +153,14 @@ source "amazon-ebs" "eks_windows" {
   winrm_timeout  = "20m"
   user_data      = "<powershell>\n${file("${local.scripts}/winrm-bootstrap.ps1")}\n</powershell>"
 
+  # EC2 Fast Launch: the plugin turns it on when any option is set, so
+  # everything stays zero when it is off.
+  fast_launch {
+    enable_fast_launch    = var.fast_launch
+    max_parallel_launches = var.fast_launch ? var.fast_launch_max_parallel_launches : 0
+    target_resource_count = var.fast_launch ? var.fast_launch_target_resource_count : 0
+  }
+
   launch_block_device_mappings {
     device_name           = "/dev/sda1"
     volume_size           = var.volume_size
@@ -148,6 +182,8 @@ build {
     valid_exit_codes  = [0, 3010]
     environment_vars  = ["WINBAKE_UPDATES=${var.windows_updates}"]
     execute_command   = local.updates_command
+    # Packer runs this one when elevated_user is set.
+    elevated_execute_command = local.updates_command
   }
 
   provisioner "windows-restart" {
@@ -161,6 +197,8 @@ build {
     valid_exit_codes  = [0, 3010]
     environment_vars  = ["WINBAKE_UPDATES=${var.windows_updates}"]
     execute_command   = local.updates_command
+    # Packer runs this one when elevated_user is set.
+    elevated_execute_command = local.updates_command
   }
 
   provisioner "windows-restart" {
@@ -173,11 +211,14 @@ build {
   }
 
   # EC2Launch v2: reset and sysprep, so every node from this AMI starts
-  # fresh; Packer then stops the instance and creates the AMI.
+  # fresh, and Fast Launch gets the sysprepped image it needs. These are
+  # the commands the amazon plugin documents for Amazon's Windows 2022 AMIs
+  # (docs/builders/ebs.mdx, "Windows 2022 Sysprep Commands"): sysprep
+  # shuts the instance down, and Packer then creates the AMI.
   provisioner "powershell" {
     inline = [
-      "& \"$env:ProgramFiles\\Amazon\\EC2Launch\\ec2launch.exe\" reset --block",
-      "& \"$env:ProgramFiles\\Amazon\\EC2Launch\\ec2launch.exe\" sysprep --shutdown=false --block",
+      "& 'C:/Program Files/Amazon/EC2Launch/ec2launch' reset --block",
+      "& 'C:/Program Files/Amazon/EC2Launch/ec2launch' sysprep --shutdown --block",
     ]
   }
 

@@ -17,7 +17,23 @@ log() { printf 'tools: %s\n' "$*" >&2; }
 go_tool() {
 	local out=$1 modver=$2 pkg=$3
 	[ -x "$BIN/$out" ] && return 0
-	log "building $out from $modver"
+	go_build "$BIN/$out" "$modver" "$pkg"
+}
+
+# versioned_tool BIN MODULE@VERSION PACKAGE: like go_tool, but keeps the
+# binary under its version and links it into bin, so a version bump
+# replaces an older build already there.
+versioned_tool() {
+	local out=$1 modver=$2 pkg=$3
+	local dest=$WINBAKE_TOOLS/versions/$out-${modver#*@}
+	[ -x "$dest" ] || go_build "$dest" "$modver" "$pkg"
+	ln -sfn "$dest" "$BIN/$out"
+}
+
+go_build() {
+	local dest=$1 modver=$2 pkg=$3
+	log "building $(basename "$dest") from $modver"
+	mkdir -p "$(dirname "$dest")"
 	local d
 	d=$(mktemp -d)
 	cat >"$d/go.mod" <<MOD
@@ -26,8 +42,12 @@ go 1.26
 require ${modver%@*} ${modver#*@}
 replace github.com/zclconf/go-cty => github.com/nywilken/go-cty v1.13.3
 MOD
-	(cd "$d" && GOFLAGS=-mod=mod go build -o "$BIN/$out" "$pkg")
+	if ! (cd "$d" && GOFLAGS=-mod=mod go build -o "$dest.tmp" "$pkg"); then
+		rm -rf "$d" "$dest.tmp"
+		return 1
+	fi
 	rm -rf "$d"
+	mv "$dest.tmp" "$dest"
 }
 
 registry() {
@@ -39,9 +59,10 @@ registry() {
 	ln -sf /usr/bin/docker-registry "$BIN/docker-registry"
 }
 
+# Keep these versions in step with internal/packerrun's tests.
 packer() {
-	go_tool packer github.com/hashicorp/packer@v1.11.2 github.com/hashicorp/packer
-	go_tool packer-plugin-amazon github.com/hashicorp/packer-plugin-amazon@v1.2.1 github.com/hashicorp/packer-plugin-amazon
+	versioned_tool packer github.com/hashicorp/packer@v1.15.0 github.com/hashicorp/packer
+	versioned_tool packer-plugin-amazon github.com/hashicorp/packer-plugin-amazon@v1.8.1 github.com/hashicorp/packer-plugin-amazon
 }
 
 packer_sdc() { go_tool packer-sdc github.com/hashicorp/packer-plugin-sdk@v0.6.4 github.com/hashicorp/packer-plugin-sdk/cmd/packer-sdc; }

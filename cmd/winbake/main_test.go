@@ -62,8 +62,8 @@ func TestRenderDefault(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v; stdout: %s", err, out)
 	}
-	if !strings.Contains(string(doc), "mcr.microsoft.com/windows/nanoserver:ltsc2022") {
-		t.Errorf("component does not cache nanoserver:\n%s", doc)
+	if !strings.Contains(string(doc), "mcr.microsoft.com/dotnet/framework/aspnet:4.8.1-windowsservercore-ltsc2022") {
+		t.Errorf("component does not cache the default's ASP.NET image:\n%s", doc)
 	}
 }
 

@@ -91,3 +91,19 @@ func TestRenderRejectsStalePlan(t *testing.T) {
 		t.Errorf("err = %v (ref %s)", err, ref)
 	}
 }
+
+func TestPlanShowsWarnings(t *testing.T) {
+	dir, ref, _ := planWorld(t)
+	host := strings.SplitN(ref, "/", 2)[0]
+	f := filepath.Join(dir, "winbake.yaml")
+	cfg, _ := os.ReadFile(f)
+	cfg = []byte(strings.Replace(string(cfg), "/windows/servercore:ltsc2022]", "/windows/servercore:ltsc2022, "+host+"/windows/nanoserver:ltsc2019]", 1))
+	os.WriteFile(f, cfg, 0o644)
+	out, stderr, err := runIn(t, dir, "plan")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if !strings.Contains(out, "  warning: base image "+host+"/windows/nanoserver:ltsc2019 could not be read (tag ltsc2019 not found") {
+		t.Errorf("plan output:\n%s", out)
+	}
+}

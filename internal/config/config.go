@@ -119,6 +119,9 @@ type Packer struct {
 	InstanceType string   `yaml:"instanceType"`
 	SubnetID     string   `yaml:"subnetId"`
 	Timeout      Duration `yaml:"timeout"`
+	// FastLaunch enables EC2 Fast Launch through the amazon plugin's
+	// fast_launch block.
+	FastLaunch *FastLaunch `yaml:"fastLaunch"`
 }
 
 // Bump says where the AMI IDs live and how to rewrite them.

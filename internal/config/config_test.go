@@ -17,7 +17,7 @@ func TestDefaultIsValid(t *testing.T) {
 	if img.Windows != "2022-core" || !img.UpdatesEnabled() || img.VolumeSize != DefaultVolumeSize || cfg.Builder != BuilderImageBuilder {
 		t.Errorf("default image = %+v, builder %q", img, cfg.Builder)
 	}
-	want := []string{"mcr.microsoft.com/windows/servercore:ltsc2022", "mcr.microsoft.com/windows/nanoserver:ltsc2022"}
+	want := []string{"mcr.microsoft.com/dotnet/framework/aspnet:4.8.1-windowsservercore-ltsc2022", "public.ecr.aws/aws-observability/aws-for-fluent-bit:windowsservercore-stable"}
 	if diff := cmp.Diff(want, img.Cache); diff != "" {
 		t.Errorf("default cache (-want +got):\n%s", diff)
 	}
@@ -61,6 +61,13 @@ pullRequest: {labels: [ami], reviewers: [octocat, org/team], draft: true}
 	}
 }
 
+func TestWindows2025From135(t *testing.T) {
+	src := "images:\n  - name: win\n    kubernetes: \"1.35\"\n    windows: 2025-core\n    regions: [us-east-1]\n"
+	if _, err := Parse("w.yaml", []byte(src)); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestBadInput(t *testing.T) {
 	base := "images:\n  - name: win\n    kubernetes: \"1.31\"\n    windows: 2022-core\n    regions: [us-east-1]\n"
 	for _, tc := range []struct {
@@ -79,6 +86,8 @@ func TestBadInput(t *testing.T) {
 			[]string{`w.yaml:4:14: images[0].windows: "2022-datacenter" is not a Windows variant; expected one of 2019-core, 2019-full, 2022-core, 2022-full, 2025-core, 2025-full`}},
 		{"2022 too old", strings.Replace(base, `"1.31"`, `"1.23"`, 1),
 			[]string{`w.yaml:3:17: images[0].kubernetes: Windows 2022-core needs Kubernetes 1.24 or newer`}},
+		{"2025 before 1.35", strings.NewReplacer(`"1.31"`, `"1.34"`, "2022-core", "2025-core").Replace(base),
+			[]string{`w.yaml:3:17: images[0].kubernetes: Windows 2025-core needs Kubernetes 1.35 or newer: EKS publishes no 2025-core AMI for 1.34 (the first Windows Server 2025 EKS AMIs are for 1.35)`}},
 		{"bad image reference", base + "    cache:\n      - nginx:latest\n      - \"foo bar\"\n",
 			[]string{`w.yaml:8:9: images[0].cache[1]: "foo bar" is not an image reference`}},
 		{"bad ami", base + "    amis: [ami-123]\n",
@@ -89,6 +98,8 @@ func TestBadInput(t *testing.T) {
 			[]string{`w.yaml:2:11: images[0].name: "Win_1" is not a valid name`}},
 		{"fast launch too small", base + "imagebuilder:\n  fastLaunch:\n    maxParallelLaunches: 2\n",
 			[]string{`w.yaml:8:26: imagebuilder.fastLaunch.maxParallelLaunches: 2 is too low; EC2 Fast Launch needs at least 6`}},
+		{"packer fast launch too small", base + "packer:\n  fastLaunch: {maxParallelLaunches: 4}\n",
+			[]string{`w.yaml:7:37: packer.fastLaunch.maxParallelLaunches: 4 is too low; EC2 Fast Launch needs at least 6`}},
 		{"missing fields point at the image", "images:\n  - name: win\n",
 			[]string{
 				`w.yaml:2:5: images[0].windows: missing`,

@@ -128,8 +128,10 @@ func (c *Config) applyDefaults() {
 	if ib.Timeout.Duration == 0 {
 		ib.Timeout.Duration = 4 * hour
 	}
-	if fl := ib.FastLaunch; fl != nil && fl.TargetSnapshots == 0 {
-		fl.TargetSnapshots = 10
+	for _, fl := range []*FastLaunch{ib.FastLaunch, c.Packer.FastLaunch} {
+		if fl != nil && fl.TargetSnapshots == 0 {
+			fl.TargetSnapshots = 10
+		}
 	}
 	if c.Packer.Template == "" {
 		c.Packer.Template = DefaultPackerFile

@@ -30,6 +30,13 @@ var (
 	githubLoginRE   = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(/[A-Za-z0-9_.-]+)?$`)
 )
 
+// minKubernetesWhy says why a Windows release starts at its MinKubernetes.
+var minKubernetesWhy = map[string]string{
+	"2019": "the EKS Windows AMIs run containerd from 1.24 on",
+	"2022": "the EKS Windows AMIs run containerd from 1.24 on",
+	"2025": "the first Windows Server 2025 EKS AMIs are for 1.35",
+}
+
 type validator struct {
 	*decoder
 	cfg    *Config
@@ -118,7 +125,7 @@ func (v *validator) image(p string, img Image) {
 	} else if m := kubernetesRE.FindStringSubmatch(img.Kubernetes); m == nil {
 		v.at(p+".kubernetes", "%q is not a Kubernetes minor version; expected one such as \"1.34\"", img.Kubernetes)
 	} else if minor, _ := strconv.Atoi(m[1]); known && minor < variant.MinKubernetes {
-		v.at(p+".kubernetes", "Windows %s needs Kubernetes 1.%d or newer (EKS publishes no containerd-based %s AMI for %s)", img.Windows, variant.MinKubernetes, img.Windows, img.Kubernetes)
+		v.at(p+".kubernetes", "Windows %s needs Kubernetes 1.%d or newer: EKS publishes no %s AMI for %s (%s)", img.Windows, variant.MinKubernetes, img.Windows, img.Kubernetes, minKubernetesWhy[variant.Release])
 	}
 	refs := map[string]int{}
 	for j, ref := range img.Cache {
@@ -161,6 +168,18 @@ func (v *validator) image(p string, img Image) {
 	}
 }
 
+func (v *validator) fastLaunch(p string, fl *FastLaunch) {
+	if fl == nil {
+		return
+	}
+	if fl.MaxParallelLaunches < 6 {
+		v.at(p+".maxParallelLaunches", "%d is too low; EC2 Fast Launch needs at least 6", fl.MaxParallelLaunches)
+	}
+	if fl.TargetSnapshots < 1 {
+		v.at(p+".targetSnapshots", "%d is too low; expected at least 1", fl.TargetSnapshots)
+	}
+}
+
 func (v *validator) imageBuilder() {
 	ib := v.cfg.ImageBuilder
 	for i, t := range ib.InstanceTypes {
@@ -182,14 +201,8 @@ func (v *validator) imageBuilder() {
 	if ib.Timeout.Duration < 0 {
 		v.at("imagebuilder.timeout", "%s is negative", ib.Timeout)
 	}
-	if fl := ib.FastLaunch; fl != nil {
-		if fl.MaxParallelLaunches < 6 {
-			v.at("imagebuilder.fastLaunch.maxParallelLaunches", "%d is too low; EC2 Fast Launch needs at least 6", fl.MaxParallelLaunches)
-		}
-		if fl.TargetSnapshots < 1 {
-			v.at("imagebuilder.fastLaunch.targetSnapshots", "%d is too low; expected at least 1", fl.TargetSnapshots)
-		}
-	}
+	v.fastLaunch("imagebuilder.fastLaunch", ib.FastLaunch)
+	v.fastLaunch("packer.fastLaunch", v.cfg.Packer.FastLaunch)
 	for i, lt := range ib.LaunchTemplates {
 		p := fmt.Sprintf("imagebuilder.launchTemplates[%d]", i)
 		if !launchTmplRE.MatchString(lt.ID) {

@@ -54,7 +54,7 @@ func BaseImagesOf(img config.Image) []string {
 	v, _ := windows.Lookup(img.Windows)
 	return []string{
 		"mcr.microsoft.com/windows/servercore:" + v.LTSC,
-		"mcr.microsoft.com/windows/nanoserver:" + v.LTSC,
+		"mcr.microsoft.com/windows/nanoserver:" + v.NanoServerTag,
 	}
 }
 
@@ -130,11 +130,21 @@ func (pl *Planner) Make(ctx context.Context, cfg *config.Config) (*Plan, error) 
 		}
 		base := map[string]bool{}
 		for _, ref := range BaseImagesOf(img) {
-			if l := lookups[lookupKey{ref, v.Build}]; l.err == nil {
-				ip.BaseImages = append(ip.BaseImages, ref)
-				for _, layer := range l.img.Layers {
-					base[layer.Digest] = true
-				}
+			l := lookups[lookupKey{ref, v.Build}]
+			if l.err != nil {
+				// Not fatal: the bake does not need it, but every figure
+				// counts its layers as pulled.
+				ip.Warnings = append(ip.Warnings, fmt.Sprintf("base image %s could not be read (%v): its layers are counted as pulled, so the savings shown are too low; set baseImages to a readable copy", ref, l.err))
+				continue
+			}
+			if b := windows.BuildOf(l.img.OSVersion); b != v.Build {
+				// The AMI holds the base images of its own build only.
+				ip.Warnings = append(ip.Warnings, fmt.Sprintf("base image %s has no variant for build %s (only for %s): its layers are counted as pulled", ref, v.Build, describeBuild(b)))
+				continue
+			}
+			ip.BaseImages = append(ip.BaseImages, ref)
+			for _, layer := range l.img.Layers {
+				base[layer.Digest] = true
 			}
 		}
 		for _, ref := range img.Cache {
@@ -143,7 +153,11 @@ func (pl *Planner) Make(ctx context.Context, cfg *config.Config) (*Plan, error) 
 				problems = append(problems, fmt.Sprintf("%s: %s: %v", img.Name, ref, l.err))
 				continue
 			}
-			ip.Cache = append(ip.Cache, CacheImage{Image: l.img})
+			c := CacheImage{Image: l.img}
+			if b := windows.BuildOf(l.img.OSVersion); b != v.Build {
+				c.Note = fmt.Sprintf("no variant for build %s: the newest one a %s node runs is for %s", v.Build, v.Release, describeBuild(b))
+			}
+			ip.Cache = append(ip.Cache, c)
 		}
 		ip.Totals = measure(ip.Cache, base)
 		p.Images = append(p.Images, ip)
@@ -153,6 +167,14 @@ func (pl *Planner) Make(ctx context.Context, cfg *config.Config) (*Plan, error) 
 		return p, problems
 	}
 	return p, nil
+}
+
+// describeBuild names a build with its LTSC tag where it has one.
+func describeBuild(build string) string {
+	if v := variantOfBuild(build); v.LTSC != "" {
+		return build + " (" + v.LTSC + ")"
+	}
+	return build
 }
 
 func variantOfBuild(build string) windows.Variant {

@@ -36,6 +36,9 @@ type Image struct {
 	// BaseImages are the Windows base images the AMI already holds, whose
 	// layers a node never pulls; empty when they could not be read.
 	BaseImages []string `json:"baseImages"`
+	// Warnings are what makes the plan's figures less than exact, such as
+	// a base image that could not be read.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // BaseAMI is the EKS-optimized AMI an image starts from in one region.
@@ -60,6 +63,9 @@ type CacheImage struct {
 	PullBytes int64 `json:"pullBytes"`
 	// SharedWith names the other cached images sharing layers with it.
 	SharedWith []string `json:"sharedWith,omitempty"`
+	// Note says when the pinned variant is not of the node's own build:
+	// a 2022 or newer node runs older builds down to 20348.
+	Note string `json:"note,omitempty"`
 }
 
 // Totals sum an image's cache, counting each layer once.

@@ -134,8 +134,8 @@ func (r *Resolver) Resolve(ctx context.Context, ref string, v windows.Variant) (
 		if cf.OS != "windows" || cf.Architecture != "amd64" {
 			return Image{}, fmt.Errorf("is a %s/%s image; a Windows node needs windows/amd64", cf.OS, cf.Architecture)
 		}
-		if windows.BuildOf(cf.OSVersion) != v.Build {
-			return Image{}, fmt.Errorf("is built for Windows %s, not the node's %s (%s); use a tag for %s", describeBuild(cf.OSVersion), v.Build, v.LTSC, v.LTSC)
+		if !v.Runs(cf.OSVersion) {
+			return Image{}, fmt.Errorf("is built for Windows %s, which a %s node (build %s) cannot run; use a tag for %s", describeBuild(cf.OSVersion), v.Release, v.Build, v.LTSC)
 		}
 		img.OSVersion = cf.OSVersion
 	}
@@ -145,8 +145,10 @@ func (r *Resolver) Resolve(ctx context.Context, ref string, v windows.Variant) (
 	return img, nil
 }
 
-// pick chooses the windows/amd64 manifest of the build; of several
-// revisions of one build, the newest.
+// pick chooses the windows/amd64 manifest the node runs, as containerd
+// does: of the builds it runs (windows.Variant.Runs), the newest, and of
+// several revisions of it, the newest. A 2025 node thus takes an
+// ltsc2022-only image's 2022 variant.
 func pick(manifests []v1.Descriptor, v windows.Variant) (v1.Descriptor, error) {
 	var platforms, builds []string
 	var best *v1.Descriptor
@@ -160,7 +162,7 @@ func pick(manifests []v1.Descriptor, v windows.Variant) (v1.Descriptor, error) {
 			continue
 		}
 		builds = append(builds, describeBuild(p.OSVersion))
-		if windows.BuildOf(p.OSVersion) == v.Build && (best == nil || revision(p.OSVersion) > revision(best.Platform.OSVersion)) {
+		if v.Runs(p.OSVersion) && (best == nil || windows.Newer(p.OSVersion, best.Platform.OSVersion)) {
 			best = &manifests[i]
 		}
 	}
@@ -169,6 +171,8 @@ func pick(manifests []v1.Descriptor, v windows.Variant) (v1.Descriptor, error) {
 		return *best, nil
 	case len(builds) == 0:
 		return v1.Descriptor{}, fmt.Errorf("has no windows/amd64 variant (platforms: %s); a Windows node cannot run it", strings.Join(unique(platforms), ", "))
+	case v.OldestRunnable() != v.Build:
+		return v1.Descriptor{}, fmt.Errorf("has no variant for Windows build %s (%s) nor for an older build a %s node runs (from %s); it has %s", v.Build, v.LTSC, v.Release, describeBuild(v.OldestRunnable()), strings.Join(unique(builds), ", "))
 	default:
 		return v1.Descriptor{}, fmt.Errorf("has no variant for Windows build %s (%s); it has %s", v.Build, v.LTSC, strings.Join(unique(builds), ", "))
 	}
@@ -186,16 +190,6 @@ func describeBuild(osVersion string) string {
 		return "an unknown build"
 	}
 	return b
-}
-
-func revision(osVersion string) int {
-	parts := strings.Split(osVersion, ".")
-	if len(parts) < 4 {
-		return 0
-	}
-	n := 0
-	fmt.Sscanf(parts[3], "%d", &n)
-	return n
 }
 
 func unique(s []string) []string {

@@ -17,6 +17,12 @@ func PlanText(p *plan.Plan) string {
 		}
 		for _, c := range img.Cache {
 			fmt.Fprintf(&b, "  cache %s@%s  %s\n", c.Ref, c.Digest, Bytes(c.Size))
+			if c.Note != "" {
+				fmt.Fprintf(&b, "    note: %s\n", c.Note)
+			}
+		}
+		for _, w := range img.Warnings {
+			fmt.Fprintf(&b, "  warning: %s\n", w)
 		}
 		fmt.Fprintf(&b, "  each new node is spared pulling %s (%s more is on the AMI already)\n", Bytes(img.Totals.Pull), Bytes(img.Totals.Base))
 	}
@@ -46,13 +52,20 @@ func PlanMarkdown(p *plan.Plan) string {
 		}
 		b.WriteString("| image | pinned digest | os.version | compressed | on the AMI already | shared with other cached images |\n|---|---|---|--:|--:|--:|\n")
 		for _, c := range img.Cache {
-			fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s | %s | %s |\n", c.Ref, short(c.Digest), c.OSVersion, Bytes(c.Size), Bytes(c.BaseBytes), Bytes(c.SharedBytes))
+			osv := c.OSVersion
+			if c.Note != "" {
+				osv += " (" + c.Note + ")"
+			}
+			fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s | %s | %s |\n", c.Ref, short(c.Digest), osv, Bytes(c.Size), Bytes(c.BaseBytes), Bytes(c.SharedBytes))
 		}
 		t := img.Totals
 		fmt.Fprintf(&b, "| **total** (each layer once) | | | **%s** | **%s** | |\n\n", Bytes(t.Pull+t.Base), Bytes(t.Base))
 		fmt.Fprintf(&b, "**Each new node is spared pulling %s** (compressed) before these containers start; %s more is in the Windows base images the AMI already holds.\n\n", Bytes(t.Pull), Bytes(t.Base))
 		if len(img.BaseImages) == 0 {
 			b.WriteString("_The Windows base images could not be read, so no layer is counted as already on the AMI._\n\n")
+		}
+		for _, w := range img.Warnings {
+			fmt.Fprintf(&b, "**Warning:** %s\n\n", w)
 		}
 		b.WriteString(pullChart(img))
 	}

@@ -6,6 +6,7 @@ package windows
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -19,8 +20,16 @@ type Variant struct {
 	Build string // "10.0.20348"
 	// LTSC is the tag suffix of Microsoft's base images for this build.
 	LTSC string // "ltsc2022"
+	// NanoServerTag is Nano Server's tag for this build: Microsoft tags
+	// Nano Server 2019 "1809" (mcr.microsoft.com/windows/nanoserver has no
+	// ltsc2019 tag), the later ones like Server Core.
+	NanoServerTag string // "1809"
 	// MinKubernetes is the oldest Kubernetes minor version AWS publishes
-	// this variant for (and the first with containerd for all of them).
+	// this variant for: 1.24 (the first with containerd) for 2019 and
+	// 2022, 1.35 for 2025. eksctl (pkg/ami/ssm_resolver.go, minVersion
+	// api.Version1_35) and karpenter-provider-aws
+	// (pkg/providers/amifamily/ami.go, WS2025UnsupportedVersionError)
+	// refuse 2025 below 1.35 too.
 	MinKubernetes int
 }
 
@@ -28,16 +37,16 @@ var variants = map[string]Variant{}
 
 func init() {
 	for _, v := range []struct {
-		release, build, ltsc string
-		minK8s               int
+		release, build, ltsc, nano string
+		minK8s                     int
 	}{
-		{"2019", "10.0.17763", "ltsc2019", 24},
-		{"2022", "10.0.20348", "ltsc2022", 24},
-		{"2025", "10.0.26100", "ltsc2025", 31},
+		{"2019", "10.0.17763", "ltsc2019", "1809", 24},
+		{"2022", "10.0.20348", "ltsc2022", "ltsc2022", 24},
+		{"2025", "10.0.26100", "ltsc2025", "ltsc2025", 35},
 	} {
 		for _, edition := range []string{"Core", "Full"} {
 			name := v.release + "-" + strings.ToLower(edition)
-			variants[name] = Variant{Name: name, Release: v.release, Edition: edition, Build: v.build, LTSC: v.ltsc, MinKubernetes: v.minK8s}
+			variants[name] = Variant{Name: name, Release: v.release, Edition: edition, Build: v.build, LTSC: v.ltsc, NanoServerTag: v.nano, MinKubernetes: v.minK8s}
 		}
 	}
 }
@@ -78,4 +87,66 @@ func BuildOf(osVersion string) string {
 		return osVersion
 	}
 	return strings.Join(parts[:3], ".")
+}
+
+// ltsc2022 is the first build with a stable container ABI: hosts from it
+// on run older container builds down to it.
+const ltsc2022 = 20348
+
+// Runs reports whether a node of this variant runs a process-isolated
+// container whose os.version is osVersion ("10.0.20348.2762"). It is
+// containerd's rule (github.com/containerd/platforms,
+// checkWindowsHostAndContainerCompat, in containerd 1.7 and 2.x): a host
+// older than Windows Server 2022 needs its own build exactly; a 2022 or
+// newer host runs every build from 20348 up to its own. The revision does
+// not matter.
+func (v Variant) Runs(osVersion string) bool {
+	host, ok := parseBuild(v.Build)
+	ctr, ok2 := parseBuild(osVersion)
+	if !ok || !ok2 || host.major != ctr.major || host.minor != ctr.minor {
+		return false
+	}
+	if host.build < ltsc2022 {
+		return ctr.build == host.build
+	}
+	return ctr.build >= ltsc2022 && ctr.build <= host.build
+}
+
+// OldestRunnable is the oldest build a node of this variant runs.
+func (v Variant) OldestRunnable() string {
+	if b, ok := parseBuild(v.Build); ok && b.build > ltsc2022 {
+		return fmt.Sprintf("%d.%d.%d", b.major, b.minor, ltsc2022)
+	}
+	return v.Build
+}
+
+type build struct{ major, minor, build, revision int }
+
+// parseBuild reads "10.0.20348" or "10.0.20348.2762".
+func parseBuild(osVersion string) (build, bool) {
+	parts := strings.Split(osVersion, ".")
+	if len(parts) < 3 || len(parts) > 4 {
+		return build{}, false
+	}
+	var n [4]int
+	for i, p := range parts {
+		v, err := strconv.Atoi(p)
+		if err != nil || v < 0 {
+			return build{}, false
+		}
+		n[i] = v
+	}
+	return build{n[0], n[1], n[2], n[3]}, true
+}
+
+// Newer reports whether os.version a is of a newer build than b, or of
+// the same build and a newer revision: of the variants a node runs,
+// containerd prefers the newest (platforms.windowsMatchComparer.Less).
+func Newer(a, b string) bool {
+	x, _ := parseBuild(a)
+	y, _ := parseBuild(b)
+	if x.build != y.build {
+		return x.build > y.build
+	}
+	return x.revision > y.revision
 }

@@ -21,12 +21,26 @@ import (
 	"github.com/winbake/winbake/internal/testing/testenv"
 )
 
+// The versions scripts/tools.sh installs and the tests run against.
+const (
+	packerVersion = "1.15.0"
+	amazonVersion = "1.8.1"
+)
+
 // packerEnv installs the real amazon plugin and a fresh build of ours into
 // a private plugin folder, as users do with packer plugins install --path.
 func packerEnv(t *testing.T) (packer string, env []string) {
 	t.Helper()
 	packer = testenv.Binary(t, "packer")
 	amazon := testenv.Binary(t, "packer-plugin-amazon")
+	version := exec.Command(packer, "version")
+	version.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1")
+	if out, _ := version.Output(); !strings.HasPrefix(string(out), "Packer v"+packerVersion+"\n") {
+		t.Fatalf("%s is %q, not Packer %s: run bash scripts/tools.sh packer", packer, out, packerVersion)
+	}
+	if out, _ := exec.Command(amazon, "describe").Output(); !strings.Contains(string(out), `"version":"`+amazonVersion+`"`) {
+		t.Fatalf("%s describes itself as %s, not the amazon plugin %s: run bash scripts/tools.sh packer", amazon, out, amazonVersion)
+	}
 	dir := t.TempDir()
 	ours := filepath.Join(dir, "packer-plugin-winbake")
 	testenv.GoBuild(t, ours, "./cmd/packer-plugin-winbake")
@@ -49,6 +63,8 @@ func runPacker(t *testing.T, packer string, env []string, dir string, args ...st
 	return string(out), err
 }
 
+// TestTemplateValidates runs packer validate on the real template, from
+// the repository root and from packer/, as users do.
 func TestTemplateValidates(t *testing.T) {
 	packer, env := packerEnv(t)
 	cfg, err := config.Parse("(default)", config.DefaultYAML())
@@ -59,18 +75,57 @@ func TestTemplateValidates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	varFile := filepath.Join(dir, "vars.pkrvars.json")
-	os.WriteFile(varFile, files["windows-2022-core/"+components.PackerVarsFile], 0o644)
-	template := filepath.Join(testenv.RepoRoot(), "packer", "eks-windows.pkr.hcl")
-	if out, err := runPacker(t, packer, env, dir, "validate", "-var-file="+varFile, template); err != nil {
-		t.Fatalf("packer validate: %v\n%s", err, out)
+	vars := files["windows-2022-core/"+components.PackerVarsFile]
+	varFile := filepath.Join(t.TempDir(), "vars.pkrvars.json")
+	validate := func(vars []byte, dir, template string) (string, error) {
+		os.WriteFile(varFile, vars, 0o644)
+		return runPacker(t, packer, env, dir, "validate", "-var-file="+varFile, template)
 	}
+	root := testenv.RepoRoot()
+	for _, tc := range []struct{ dir, template string }{
+		{root, "packer/eks-windows.pkr.hcl"},
+		{filepath.Join(root, "packer"), "eks-windows.pkr.hcl"},
+		{t.TempDir(), filepath.Join(root, "packer", "eks-windows.pkr.hcl")},
+	} {
+		if out, err := validate(vars, tc.dir, tc.template); err != nil {
+			t.Errorf("packer validate %s in %s: %v\n%s", tc.template, tc.dir, err, out)
+		}
+	}
+	template := filepath.Join(root, "packer", "eks-windows.pkr.hcl")
 	// The plugin's own checks run inside packer validate.
-	os.WriteFile(varFile, bytes.Replace(files["windows-2022-core/"+components.PackerVarsFile], []byte(`"mcr.microsoft.com/windows/nanoserver:ltsc2022"`), []byte(`"not a reference"`), 1), 0o644)
-	out, err := runPacker(t, packer, env, dir, "validate", "-var-file="+varFile, template)
+	bad := bytes.Replace(vars, []byte(`"public.ecr.aws/aws-observability/aws-for-fluent-bit:windowsservercore-stable"`), []byte(`"not a reference"`), 1)
+	out, err := validate(bad, root, template)
 	if err == nil || !strings.Contains(out, `images[1]: "not a reference" is not an image reference`) {
 		t.Errorf("packer validate accepted a bad reference: %v\n%s", err, out)
+	}
+	// Fast Launch reaches the amazon plugin's fast_launch block, which
+	// checks it (packer-plugin-amazon builder/ebs/fast_launch_setup.go).
+	fast := bytes.Replace(vars, []byte(`"fast_launch": false`), []byte(`"fast_launch": true, "fast_launch_max_parallel_launches": 6`), 1)
+	if out, err := validate(fast, root, template); err != nil || bytes.Equal(fast, vars) {
+		t.Errorf("packer validate with Fast Launch: %v\n%s", err, out)
+	}
+	fast = bytes.Replace(fast, []byte(`"fast_launch_max_parallel_launches": 6`), []byte(`"fast_launch_max_parallel_launches": 2`), 1)
+	if out, err := validate(fast, root, template); err == nil || !strings.Contains(out, "max_parallel_launches must be >= 6, provided value is 2") {
+		t.Errorf("the amazon plugin did not see the fast_launch block: %v\n%s", err, out)
+	}
+}
+
+// TestPackerErrorsAreShown: Packer writes the errors of packer init to
+// stderr; the bake's error carries them, not just an exit status.
+func TestPackerErrorsAreShown(t *testing.T) {
+	packer, env := packerEnv(t)
+	dir := t.TempDir()
+	template := filepath.Join(dir, "broken.pkr.hcl")
+	os.WriteFile(template, []byte("packer {\n  required_plugins = 3\n}\n"), 0o644)
+	cfg, err := config.Parse("winbake.yaml", []byte("builder: packer\npacker: {template: "+template+"}\nimages:\n  - {name: win, kubernetes: \"1.34\", windows: 2022-core, regions: [us-east-1]}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	r := &Runner{Packer: packer, Log: &log, Env: env}
+	_, err = r.Bake(context.Background(), cfg, cfg.Images[0], plan.Image{})
+	if err == nil || !strings.Contains(err.Error(), "packer init: exit status 1: ") || !strings.Contains(err.Error(), "required_plugins") {
+		t.Errorf("err = %v; Packer's stderr was:\n%s", err, log.String())
 	}
 }
 
@@ -111,8 +166,9 @@ func TestValidateRejectsBadOptions(t *testing.T) {
 }
 
 // startSSHD runs a real sshd on a loopback port that lets the current user
-// in with a fresh key: the communicator of the null builds.
-func startSSHD(t *testing.T) (port int, key, username string) {
+// in with a fresh key: the communicator of the null builds. extra is added
+// to its configuration.
+func startSSHD(t *testing.T, extra string) (port int, key, username string) {
 	t.Helper()
 	sshd := testenv.Binary(t, "sshd")
 	dir := t.TempDir()
@@ -128,8 +184,8 @@ func startSSHD(t *testing.T) (port int, key, username string) {
 	port = l.Addr().(*net.TCPAddr).Port
 	l.Close()
 	u, _ := user.Current()
-	cfg := fmt.Sprintf("Port %d\nListenAddress 127.0.0.1\nHostKey %s\nPidFile none\nUsePAM no\nStrictModes no\nPermitRootLogin prohibit-password\nPasswordAuthentication no\nAuthorizedKeysFile %s\nSubsystem sftp internal-sftp\n",
-		port, filepath.Join(dir, "host"), filepath.Join(dir, "authorized_keys"))
+	cfg := fmt.Sprintf("Port %d\nListenAddress 127.0.0.1\nHostKey %s\nPidFile none\nUsePAM no\nStrictModes no\nPermitRootLogin prohibit-password\nPasswordAuthentication no\nAuthorizedKeysFile %s\nSubsystem sftp internal-sftp\n%s",
+		port, filepath.Join(dir, "host"), filepath.Join(dir, "authorized_keys"), extra)
 	os.WriteFile(filepath.Join(dir, "sshd_config"), []byte(cfg), 0o600)
 	os.MkdirAll("/run/sshd", 0o755)
 	var logs bytes.Buffer
@@ -177,7 +233,7 @@ build {
 // SSH and runs the command; a recording script stands in for PowerShell.
 func TestNullBuildRunsTheProvisioner(t *testing.T) {
 	packer, env := packerEnv(t)
-	port, key, username := startSSHD(t)
+	port, key, username := startSSHD(t, "")
 	dir := t.TempDir()
 	remote := filepath.Join(dir, "remote")
 	os.MkdirAll(remote, 0o755)
@@ -229,6 +285,22 @@ func TestNullBuildRunsTheProvisioner(t *testing.T) {
 	out, err = runPacker(t, packer, env, dir, "build", "build.pkr.hcl")
 	if err == nil || !strings.Contains(out, "without its completion marker") {
 		t.Errorf("killed script: %v\n%s", err, out)
+	}
+}
+
+// TestPackerStderrIsShown: what reaches stderr (a Go panic of Packer or of
+// a plugin is written there) is part of the error too.
+func TestPackerStderrIsShown(t *testing.T) {
+	dir := t.TempDir()
+	fake := filepath.Join(dir, "packer")
+	os.WriteFile(fake, []byte("#!/bin/sh\necho 'panic: runtime error: invalid memory address' >&2\nexit 2\n"), 0o755)
+	cfg, err := config.Parse("winbake.yaml", []byte("builder: packer\nimages:\n  - {name: win, kubernetes: \"1.34\", windows: 2022-core, regions: [us-east-1]}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = (&Runner{Packer: fake, Log: &bytes.Buffer{}}).Bake(context.Background(), cfg, cfg.Images[0], plan.Image{})
+	if err == nil || err.Error() != "packer init: exit status 2: panic: runtime error: invalid memory address" {
+		t.Errorf("err = %v", err)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/winbake/winbake/components"
@@ -104,41 +105,76 @@ func (r *Runner) binary() (string, error) {
 	return p, nil
 }
 
-// run runs packer, printing its progress and returning its errors.
+// run runs packer, printing its progress and returning its errors: the
+// machine-readable error lines, else what Packer wrote to stderr, else
+// its plain output (packer init writes its errors there).
 func (r *Runner) run(ctx context.Context, image, packer string, args ...string) error {
 	cmd := exec.CommandContext(ctx, packer, args...)
 	cmd.Env = append(append(os.Environ(), "PACKER_NO_COLOR=1", "CHECKPOINT_DISABLE=1"), r.Env...)
-	cmd.Stderr = cmd.Stdout
 	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return err
 	}
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	var errs []string
+	var mu sync.Mutex // both streams print to r.Log
+	var stderrLines []string
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 64<<10), 4<<20)
+		for sc.Scan() {
+			mu.Lock()
+			fmt.Fprintf(r.Log, "%s: %s\n", image, sc.Text())
+			mu.Unlock()
+			if line := strings.TrimSpace(sc.Text()); line != "" && len(stderrLines) < maxStderrLines {
+				stderrLines = append(stderrLines, line)
+			}
+		}
+	}()
+	var errs, plain []string
 	sc := bufio.NewScanner(stdout)
 	sc.Buffer(make([]byte, 64<<10), 4<<20)
 	for sc.Scan() {
 		kind, text, ok := ParseLine(sc.Text())
+		mu.Lock()
 		switch {
 		case !ok:
 			fmt.Fprintf(r.Log, "%s: %s\n", image, sc.Text())
+			if line := strings.TrimSpace(sc.Text()); line != "" && len(plain) < maxStderrLines {
+				plain = append(plain, line)
+			}
 		case kind == "error":
 			errs = append(errs, text)
 			fmt.Fprintf(r.Log, "%s: error: %s\n", image, text)
 		case kind == "say" || kind == "message":
 			fmt.Fprintf(r.Log, "%s: %s\n", image, text)
 		}
+		mu.Unlock()
 	}
+	<-done // Wait closes the pipes: read them to the end first
 	if err := cmd.Wait(); err != nil {
-		if len(errs) > 0 {
+		switch {
+		case len(errs) > 0:
 			return errors.New(strings.Join(errs, "; "))
+		case len(stderrLines) > 0:
+			return fmt.Errorf("%w: %s", err, strings.Join(stderrLines, "\n"))
+		case len(plain) > 0:
+			return fmt.Errorf("%w: %s", err, strings.Join(plain, "\n"))
 		}
 		return err
 	}
 	return nil
 }
+
+// maxStderrLines bounds how much of Packer's output an error carries.
+const maxStderrLines = 40
 
 // ParseLine reads a machine-readable line (timestamp,target,type,data...)
 // and returns the kind of a ui line (say, message, error) and its text.
