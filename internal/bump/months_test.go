@@ -76,6 +76,14 @@ func TestMonthAfterMonth(t *testing.T) {
 		t.Errorf("February's branch is not one commit on main")
 	}
 	rerun("February", feb, githttp.IncludedHeader)
+	// main moves on under the open PR: the branch is rebased, not taken
+	// for someone else's.
+	work("february-hotfix")
+	o, err = w.run(feb, githttp.IncludedHeader)
+	expect("February after a hotfix on main", o, err, report.Updated, 2)
+	if parent := testenv.Git(t, w.bare, "rev-parse", "winbake/win^"); parent != testenv.Git(t, w.bare, "rev-parse", "main") {
+		t.Errorf("February's branch was not moved onto main")
+	}
 	testenv.Git(t, w.dev, "fetch", "--quiet", "origin")
 	testenv.Git(t, w.dev, "checkout", "--quiet", "-B", "winbake/win", "origin/winbake/win")
 	w.commit(map[string]string{"terraform/note.tf": "# rolled to staging first\n"}, "fixup")
@@ -120,7 +128,7 @@ func TestMonthAfterMonth(t *testing.T) {
 			t.Fatalf("a push used %q, not the given token", tok)
 		}
 	}
-	if len(w.srv.Pushes()) != 4 {
-		t.Errorf("%d pushes, want one a month", len(w.srv.Pushes()))
+	if len(w.srv.Pushes()) != 5 {
+		t.Errorf("%d pushes, want one a month and one after the hotfix", len(w.srv.Pushes()))
 	}
 }
