@@ -118,6 +118,11 @@ func (e *Env) Bump(ctx context.Context, cfg *config.Config, baked []bake.Image, 
 	}, baked)
 }
 
+// FromAMIs describes AMIs baked elsewhere from what EC2 knows of them.
+func (e *Env) FromAMIs(ctx context.Context, img config.Image, amis []bake.AMI) (bake.Image, error) {
+	return bump.FromAMIs(ctx, func(r string) amiref.EC2API { return e.AWS.EC2(r) }, img, amis)
+}
+
 // GitHub reads the token and repository from the environment, as GitHub
 // Actions sets it, falling back to the origin remote. In Actions
 // (GITHUB_SERVER_URL set) git also pushes to that server with this token,
