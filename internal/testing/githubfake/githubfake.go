@@ -249,6 +249,13 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, body map[string]a
 				return validation(w, "PullRequest", "A pull request already exists for "+owner+":"+head+".")
 			}
 		}
+		if s.GitDir != "" {
+			// GitHub refuses a pull request from a branch it does not have.
+			if _, err := s.git(nil, nil, "rev-parse", "--verify", "-q", "refs/heads/"+head); err != nil {
+				return writeJSON(w, 422, map[string]any{"message": "Validation Failed", "errors": []map[string]string{{"resource": "PullRequest", "field": "head", "code": "invalid"}},
+					"documentation_url": "https://docs.github.com/rest/pulls/pulls#create-a-pull-request", "status": "422"})
+			}
+		}
 		draft, _ := body["draft"].(bool)
 		pr := &PR{Number: len(s.prs) + 1, Title: fmt.Sprint(body["title"]), Body: fmt.Sprint(body["body"]), Head: head, Base: base, State: "open", Draft: draft}
 		s.prs = append(s.prs, pr)
