@@ -175,3 +175,67 @@ func TestFetchBranchFromShallowCheckout(t *testing.T) {
 		t.Errorf("branch tip %q, %v", sha, err)
 	}
 }
+
+// TestTokenIsInNoArgument: every git command winbake runs is recorded by
+// a git on PATH that logs its arguments; the token, plain or encoded, is
+// in none of them, nor in any file of the checkout's git directory.
+func TestTokenIsInNoArgument(t *testing.T) {
+	real, err := exec.LookPath("git")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shim := t.TempDir()
+	argv := filepath.Join(t.TempDir(), "argv")
+	script := "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '" + argv + "'\nexec '" + real + "' \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(shim, "git"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	srv, _ := origin(t)
+	dir := t.TempDir()
+	githttp.Checkout{Server: srv.URL(), Repository: "acme/infra", Token: checkoutToken, Persist: githttp.ConfigHeader}.Clone(t, dir)
+	t.Setenv("PATH", shim+string(os.PathListSeparator)+os.Getenv("PATH"))
+
+	ctx := context.Background()
+	repo, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo.Remote = HTTPSRemote(srv.URL(), "acme/infra", appToken)
+	if _, err := repo.RemoteBranches(ctx, "main"); err != nil {
+		t.Fatal(err)
+	}
+	if err := repo.Fetch(ctx, "main"); err != nil {
+		t.Fatal(err)
+	}
+	wt, err := repo.AddWorktree(ctx, Tracking("main"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wt.Close()
+	commitAs(t, wt.Dir, "winbake@example.com", "b.tf", "2\n")
+	if err := wt.Push(ctx, "winbake/win", ""); err != nil {
+		t.Fatal(err)
+	}
+	logged, _ := os.ReadFile(argv)
+	if !strings.Contains(string(logged), "push") {
+		t.Fatalf("the shim saw no push:\n%s", logged)
+	}
+	secrets := []string{appToken, githttp.Extraheader(appToken)[len("AUTHORIZATION: basic "):]}
+	for _, secret := range secrets {
+		if strings.Contains(string(logged), secret) {
+			t.Errorf("the token is in a git argument:\n%s", logged)
+		}
+	}
+	filepath.WalkDir(filepath.Join(dir, ".git"), func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, _ := os.ReadFile(p)
+		for _, secret := range secrets {
+			if strings.Contains(string(b), secret) {
+				t.Errorf("the token is in %s", p)
+			}
+		}
+		return nil
+	})
+}
