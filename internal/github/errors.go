@@ -26,6 +26,9 @@ func explain(what string, err error) error {
 	}
 	msg := reason(er)
 	status := er.Response.StatusCode
+	if msg == "" {
+		msg = http.StatusText(status) // a proxy's page, not GitHub's JSON
+	}
 	switch {
 	case strings.Contains(msg, "not permitted to create or approve pull requests"):
 		return fmt.Errorf("%s: GitHub Actions may not create pull requests in this repository: enable Settings → Actions → General → Workflow permissions → \"Allow GitHub Actions to create and approve pull requests\" (or use a GitHub App token)", what)
