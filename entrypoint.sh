@@ -33,7 +33,8 @@ if [ ! -x "$bin" ]; then
 fi
 
 workspace=${GITHUB_WORKSPACE:-$PWD}
-config=$workspace/${INPUT_CONFIG:-.github/winbake.yaml}
+config=${INPUT_CONFIG:-.github/winbake.yaml}
+case $config in /*) ;; *) config=$workspace/$config ;; esac # another step's output is absolute
 if [ "${INPUT_BUILDER:-}" = packer ] || { [ -z "${INPUT_BUILDER:-}" ] && [ -f "$config" ] && grep -Eq '^builder:[[:space:]]*packer' "$config"; }; then
 	if ! command -v packer >/dev/null 2>&1; then
 		echo "::error title=winbake::builder packer needs Packer on the runner: add hashicorp/setup-packer before this step"

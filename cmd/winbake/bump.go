@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/winbake/winbake/internal/bake"
 	"github.com/winbake/winbake/internal/bump"
@@ -55,11 +54,11 @@ func runBump(ctx context.Context, host pipeline.Host, args []string, stdout, std
 	if err != nil {
 		return err
 	}
-	baked, err := bakedImages(cfg, *bakeFile, *image, amis)
+	env, err := host.Load(ctx)
 	if err != nil {
 		return err
 	}
-	env, err := host.Load(ctx)
+	baked, err := bakedImages(ctx, env, cfg, *bakeFile, *image, amis)
 	if err != nil {
 		return err
 	}
@@ -71,7 +70,7 @@ func runBump(ctx context.Context, host pipeline.Host, args []string, stdout, std
 }
 
 // bakedImages reads what to bump to: a bake.json, or AMIs given by hand.
-func bakedImages(cfg *config.Config, bakeFile, image string, amis amiFlags) ([]bake.Image, error) {
+func bakedImages(ctx context.Context, env *pipeline.Env, cfg *config.Config, bakeFile, image string, amis amiFlags) ([]bake.Image, error) {
 	switch {
 	case bakeFile != "" && image != "":
 		return nil, errors.New("give --bake or --image, not both")
@@ -89,7 +88,11 @@ func bakedImages(cfg *config.Config, bakeFile, image string, amis amiFlags) ([]b
 		if len(amis) == 0 {
 			return nil, errors.New("--image needs at least one --ami REGION=AMI")
 		}
-		return []bake.Image{bake.ByHand(img, amis, time.Now())}, nil
+		b, err := env.FromAMIs(ctx, img, amis)
+		if err != nil {
+			return nil, err
+		}
+		return []bake.Image{b}, nil
 	}
 	return nil, errors.New("give --bake bake.json, or --image NAME with --ami REGION=AMI")
 }

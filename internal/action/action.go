@@ -177,7 +177,7 @@ func (r *runner) inputs() (inputs, error) {
 // applies the inputs that override it.
 func (r *runner) config(in inputs) (*config.Config, error) {
 	workspace := r.workspace()
-	cfgPath := filepath.Join(workspace, in.config)
+	cfgPath := r.inWorkspace(in.config)
 	if _, err := os.Stat(cfgPath); err != nil {
 		return nil, r.fail("winbake config", "config %s not found in the repository: add it (see examples/winbake.yaml) or point the config input at it", in.config)
 	}
@@ -185,7 +185,7 @@ func (r *runner) config(in inputs) (*config.Config, error) {
 	var cerrs config.Errors
 	if errors.As(err, &cerrs) {
 		for _, e := range cerrs {
-			r.gha.WithFieldsMap(map[string]string{"file": in.config, "line": strconv.Itoa(e.Line), "col": strconv.Itoa(e.Column), "title": "winbake.yaml"}).Errorf("%s: %s", e.Path, e.Msg)
+			r.gha.WithFieldsMap(map[string]string{"file": r.repoPath(cfgPath), "line": strconv.Itoa(e.Line), "col": strconv.Itoa(e.Column), "title": "winbake.yaml"}).Errorf("%s: %s", e.Path, e.Msg)
 		}
 		return nil, fmt.Errorf("%s has %d error(s)", in.config, len(cerrs))
 	}
@@ -215,12 +215,29 @@ func (r *runner) config(in inputs) (*config.Config, error) {
 
 func (r *runner) workspace() string { return or(r.getenv("GITHUB_WORKSPACE"), ".") }
 
+// inWorkspace is where a path input points: a relative path is in the
+// workspace, an absolute one (another step's output) is where it says.
+func (r *runner) inWorkspace(p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(r.workspace(), p)
+}
+
+// repoPath is how annotations name a file: relative to the repository.
+func (r *runner) repoPath(p string) string {
+	if rel, err := filepath.Rel(r.workspace(), p); err == nil && filepath.IsLocal(rel) {
+		return filepath.ToSlash(rel)
+	}
+	return p
+}
+
 // bakeFile reads the bake-file input of a bump-only run.
 func (r *runner) bakeFile(cfg *config.Config, in inputs) (*bake.File, error) {
 	if in.bakeFile == "" {
 		return nil, r.fail("winbake bake-file", "command bump needs the bake-file input: the bake.json of an earlier winbake bake (upload it as an artifact from the bake job)")
 	}
-	f, err := bake.ReadFor(cfg, filepath.Join(r.workspace(), in.bakeFile))
+	f, err := bake.ReadFor(cfg, r.inWorkspace(in.bakeFile))
 	if err != nil {
 		return nil, r.fail("winbake bake-file", "input bake-file: %v", err)
 	}
@@ -268,7 +285,7 @@ func (r *runner) bump(ctx context.Context, env *pipeline.Env, cfg *config.Config
 	r.gha.Group("winbake bump")
 	outcomes, err := env.Bump(ctx, cfg, baked.Images, mode, r.workspace(), r.stdout)
 	r.gha.EndGroup()
-	setPROutputs(r.gha, outcomes)
+	setPROutputs(r.gha, cfg, outcomes)
 	summary.WriteString(report.PRSummary(outcomes, dryRun))
 	if err != nil {
 		return r.fail("winbake bump", "%v", err)
@@ -307,16 +324,24 @@ func amiIDs(f *bake.File) string {
 	return string(b)
 }
 
-// setPROutputs sets the pull request outputs; with several images, the
-// values are comma-separated in config order.
-func setPROutputs(gha *githubactions.Action, outcomes []bump.Outcome) {
+// setPROutputs sets the pull request outputs. With several images each
+// is a comma-separated list with one entry per image of the config, in
+// its order, empty where an image has no pull request, so the lists line
+// up.
+func setPROutputs(gha *githubactions.Action, cfg *config.Config, outcomes []bump.Outcome) {
 	var nums, urls, ops []string
-	for _, o := range outcomes {
-		if o.Number > 0 {
-			nums = append(nums, strconv.Itoa(o.Number))
-			urls = append(urls, o.URL)
+	for _, img := range cfg.Images {
+		o := bump.Outcome{Operation: report.None}
+		for _, got := range outcomes {
+			if got.Image == img.Name {
+				o = got
+			}
 		}
-		ops = append(ops, o.Operation)
+		num := ""
+		if o.Number > 0 {
+			num = strconv.Itoa(o.Number)
+		}
+		nums, urls, ops = append(nums, num), append(urls, o.URL), append(ops, o.Operation)
 	}
 	gha.SetOutput("pull-request-number", strings.Join(nums, ","))
 	gha.SetOutput("pull-request-url", strings.Join(urls, ","))

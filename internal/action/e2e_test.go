@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/winbake/winbake/internal/testing/githttp"
 	"github.com/winbake/winbake/internal/testing/githubfake"
 	"github.com/winbake/winbake/internal/testing/testenv"
 )
@@ -50,13 +51,21 @@ func TestActionEndToEnd(t *testing.T) {
 	b, _ := os.ReadFile("testdata/e2e.yml")
 	os.WriteFile(workflow, b, 0o644)
 
+	// The origin on a git server that accepts only the token, as GitHub.
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "acme"), 0o755)
+	if err := os.Symlink(w.origin, filepath.Join(root, "acme", "infra")); err != nil {
+		t.Fatal(err)
+	}
+	srv := githttp.Start(t, root, map[string]githttp.Access{githubfake.Token: githttp.Write})
+
 	args := []string{"workflow_dispatch", "-W", workflow, "-P", "ubuntu-latest=-self-hosted",
 		"--local-repository", "winbake/winbake@v1=" + testenv.RepoRoot(),
 		"-s", "GITHUB_TOKEN=" + githubfake.Token}
 	for k, v := range map[string]string{
 		"AWS_ENDPOINT_URL": awsURL, "AWS_ACCESS_KEY_ID": "AKIAE2E", "AWS_SECRET_ACCESS_KEY": "e2e-secret-key", "AWS_REGION": "us-east-1",
 		"AWS_EC2_METADATA_DISABLED": "true", "GITHUB_API_URL": w.gh.URL(), "GITHUB_REPOSITORY": "acme/infra",
-		"WINBAKE_E2E_ORIGIN": w.origin, "WINBAKE_E2E_OUT": out, "RUNNER_TOOL_CACHE": t.TempDir(),
+		"GITHUB_SERVER_URL": srv.URL(), "WINBAKE_E2E_OUT": out, "RUNNER_TOOL_CACHE": t.TempDir(),
 	} {
 		args = append(args, "--env", k+"="+v)
 	}
@@ -93,6 +102,9 @@ func TestActionEndToEnd(t *testing.T) {
 	prs := w.gh.PRs()
 	if len(prs) != 1 || prs[0].Head != "winbake/win" || strings.Join(prs[0].Labels, ",") != "windows,ami" || !strings.Contains(prs[0].Title, newAMI) {
 		t.Errorf("PR request: %+v", prs)
+	}
+	if got := srv.Pushes(); len(got) != 1 || got[0] != githubfake.Token {
+		t.Errorf("pushes by %v, want one with the github-token input", got)
 	}
 	for _, secret := range []string{githubfake.Token, "e2e-secret-key"} {
 		if strings.Contains(string(logs), secret) {

@@ -52,6 +52,9 @@ func Run(ctx context.Context, cfg *config.Config, p *plan.Plan, outFile string, 
 		go func() {
 			defer wg.Done()
 			baked, err := b.Bake(ctx, cfg, img, ip)
+			if err == nil && cfg.Builder == config.BuilderPacker && o.AWS != nil {
+				baked.Finished = amiCreated(ctx, func(r string) DescribeImagesAPI { return o.AWS.EC2(r) }, img, baked)
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {

@@ -2,7 +2,6 @@ package bake
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/winbake/winbake/internal/bake/bakefile"
 	"github.com/winbake/winbake/internal/config"
@@ -37,12 +36,4 @@ func ReadFor(cfg *config.Config, file string) (*File, error) {
 		}
 	}
 	return f, nil
-}
-
-// ByHand is an image baked elsewhere, bumped to AMIs given by hand.
-func ByHand(img config.Image, amis []AMI, finished time.Time) Image {
-	return Image{
-		Name: img.Name, Kubernetes: img.Kubernetes, Windows: img.Windows, Updates: img.UpdatesEnabled(),
-		Builder: "hand", AMIs: amis, Finished: finished.UTC().Format(time.RFC3339),
-	}
 }

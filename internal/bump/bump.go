@@ -40,9 +40,17 @@ type Options struct {
 	Config *config.Config
 	Mode   Mode
 	EC2    func(region string) amiref.EC2API
-	// GitHub makes the API client; called only in PullRequest mode.
-	GitHub func(ctx context.Context, repo *git.Repo) (*github.Client, error)
+	// GitHub connects to GitHub; called only in PullRequest mode.
+	GitHub func(ctx context.Context, repo *git.Repo) (Hub, error)
 	Out    io.Writer
+}
+
+// Hub is where the branch is pushed and the pull request opened.
+type Hub struct {
+	Client *github.Client
+	// Remote is the repository git reads, fetches and pushes, with the
+	// token it authenticates with.
+	Remote git.Remote
 }
 
 // Outcome is what happened to one image's pull request.
@@ -74,11 +82,19 @@ func Image(ctx context.Context, o Options, img config.Image, b bake.Image) (Outc
 		return local(ctx, o, img, b)
 	}
 	j := &job{Options: o, img: img, bake: b, out: Outcome{Image: img.Name, Operation: report.None}}
-	if err := j.start(ctx); err != nil {
-		return j.out, err
+	err := j.start(ctx)
+	if err == nil {
+		err = j.propose(ctx)
 	}
-	defer j.wt.Close()
-	err := j.propose(ctx)
+	if j.wt != nil {
+		j.wt.Close()
+	}
+	if err != nil {
+		j.out.Err = err
+		if j.out.Operation == report.None {
+			j.out.Operation = report.Failed
+		}
+	}
 	return j.out, err
 }
 
@@ -136,16 +152,4 @@ func headlineAMI(img config.Image, b bake.Image) string {
 		return a
 	}
 	return b.AMIs[0].AMI
-}
-
-func othersThan(emails []string, ours string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, e := range emails {
-		if e != ours && !seen[e] {
-			seen[e] = true
-			out = append(out, e)
-		}
-	}
-	return out
 }

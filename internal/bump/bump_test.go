@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/winbake/winbake/internal/amiref"
 	"github.com/winbake/winbake/internal/awsclient"
@@ -79,10 +80,19 @@ func baked(east, west string) bake.Image {
 func (w *world) run(mode Mode, b bake.Image) (Outcome, error) {
 	img, _ := w.cfg.Image("win")
 	return Image(context.Background(), Options{Dir: w.work, Config: w.cfg, Mode: mode, EC2: w.ec2, Out: &w.out,
-		GitHub: func(ctx context.Context, repo *git.Repo) (*github.Client, error) {
-			return github.New(githubfake.Token, w.gh.URL(), "acme/infra")
-		}}, img, b)
+		GitHub: w.hub(githubfake.Token)}, img, b)
 }
+
+// hub connects to the fake GitHub with token; git uses origin.
+func (w *world) hub(token string) func(context.Context, *git.Repo) (Hub, error) {
+	return func(ctx context.Context, repo *git.Repo) (Hub, error) {
+		c, err := github.New(token, w.gh.URL(), "acme/infra", github.Options{Sleep: noSleep})
+		return Hub{Client: c, Remote: git.Remote{URL: "origin"}}, err
+	}
+}
+
+// noSleep stands in for waits: tests do not wait for real.
+func noSleep(context.Context, time.Duration) error { return nil }
 
 func (w *world) branchFile(name string) string {
 	return testenv.Git(w.t, w.bare, "show", "winbake/win:"+name)
@@ -167,11 +177,15 @@ func TestHumanCommitIsNotOverwritten(t *testing.T) {
 	sha := w.branchSHA()
 
 	o, err := w.run(PullRequest, baked(newEast2, newWest2))
-	if err != nil || o.Operation != report.None {
+	if err != nil || o.Operation != report.LeftAlone {
 		t.Fatalf("%+v %v", o, err)
 	}
 	if w.branchSHA() != sha {
 		t.Error("the branch was overwritten")
+	}
+	// The next run says nothing new on the pull request.
+	if o, err := w.run(PullRequest, baked(newEast2, newWest2)); err != nil || o.Operation != report.LeftAlone {
+		t.Fatalf("%+v %v", o, err)
 	}
 	pr := w.gh.PRs()[0]
 	if len(pr.Comments) != 1 || !strings.Contains(pr.Comments[0], "it has commits by dev@example.com") {
@@ -227,11 +241,15 @@ func TestGitHubFaults(t *testing.T) {
 			t.Fatalf("next run: %+v %v", o, err)
 		}
 	})
-	t.Run("422 on labels right after creation, then success", func(t *testing.T) {
+	t.Run("a 422 is GitHub's final answer, in one line; the next run adds the labels", func(t *testing.T) {
 		w := newWorld(t)
-		w.gh.Fail("POST /repos/acme/infra/issues/1/labels", 422, "Validation Failed", 1)
-		if o, err := w.run(PullRequest, baked(newEast1, newWest1)); err != nil || o.Operation != report.Created {
+		w.gh.Fail("POST /repos/acme/infra/issues/1/labels", 422, "Label does not exist", 1)
+		o, err := w.run(PullRequest, baked(newEast1, newWest1))
+		if err == nil || o.Operation != report.Created || err.Error() != "labelling pull request #1: GitHub answered 422: Validation Failed: Label does not exist" {
 			t.Fatalf("%+v %v", o, err)
+		}
+		if o, err := w.run(PullRequest, baked(newEast1, newWest1)); err != nil || o.Operation != report.Updated {
+			t.Fatalf("next run: %+v %v", o, err)
 		}
 		if got := strings.Join(w.gh.PRs()[0].Labels, ","); got != "windows,ami" {
 			t.Errorf("labels %q", got)
@@ -248,9 +266,7 @@ func TestGitHubFaults(t *testing.T) {
 		w := newWorld(t)
 		img, _ := w.cfg.Image("win")
 		_, err := Image(context.Background(), Options{Dir: w.work, Config: w.cfg, EC2: w.ec2, Out: &w.out,
-			GitHub: func(ctx context.Context, repo *git.Repo) (*github.Client, error) {
-				return github.New("ghs_wrong", w.gh.URL(), "acme/infra")
-			}}, img, baked(newEast1, newWest1))
+			GitHub: w.hub("ghs_wrong")}, img, baked(newEast1, newWest1))
 		if err == nil || !strings.Contains(err.Error(), "GitHub refused the token (Bad credentials)") {
 			t.Fatalf("err = %v", err)
 		}

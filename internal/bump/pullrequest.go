@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/winbake/winbake/internal/amiref"
 	"github.com/winbake/winbake/internal/bake"
 	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/git"
@@ -21,17 +20,23 @@ type job struct {
 	bake bake.Image
 	out  Outcome
 
-	repo      *git.Repo
-	gh        *github.Client
-	wt        *git.Worktree
-	base      string
-	branch    string
-	branchSHA string // empty when the branch is not on origin yet
-	ami       string // the headline AMI
+	repo   *git.Repo
+	gh     *github.Client
+	wt     *git.Worktree
+	base   string
+	branch string
+	// baseSHA is the base branch's commit; branchSHA the image branch's,
+	// empty when it is not on the remote yet.
+	baseSHA, branchSHA string
+	ami                string // the headline AMI
 }
 
-// start checks the checkout and origin, fetches the base and the image's
-// branch, and adds a scratch worktree of the base.
+func (j *job) logf(format string, args ...any) {
+	fmt.Fprintf(j.Out, "%s: "+format+"\n", append([]any{j.img.Name}, args...)...)
+}
+
+// start checks the checkout and the remote, fetches the base, and adds a
+// scratch worktree of it.
 func (j *job) start(ctx context.Context) error {
 	repo, err := git.Open(ctx, j.Dir)
 	if err != nil {
@@ -43,33 +48,35 @@ func (j *job) start(ctx context.Context) error {
 	} else if dirty != "" {
 		return fmt.Errorf("the working tree of %s has uncommitted changes; commit or stash them first (or use --no-pr)", repo.Dir)
 	}
-	j.base = j.Config.PullRequest.BaseBranch
-	if sha, err := repo.RemoteBranch(ctx, j.base); err != nil {
-		return fmt.Errorf("reading origin: %w", err)
-	} else if sha == "" {
-		return fmt.Errorf("base branch %q does not exist on origin (pullRequest.baseBranch)", j.base)
+	hub, err := j.GitHub(ctx, repo)
+	if err != nil {
+		return err
 	}
+	j.gh, repo.Remote = hub.Client, hub.Remote
+	j.base = j.Config.PullRequest.BaseBranch
 	j.branch = "winbake/" + j.img.Name
 	j.out.Branch = j.branch
-	if j.branchSHA, err = repo.RemoteBranch(ctx, j.branch); err != nil {
+	shas, err := repo.RemoteBranches(ctx, j.base, j.branch)
+	if err != nil {
+		return fmt.Errorf("reading the branches of %s: %w", repo.Remote.URL, err)
+	}
+	if shas[0] == "" {
+		return fmt.Errorf("base branch %q does not exist on %s (pullRequest.baseBranch)", j.base, repo.Remote.URL)
+	}
+	j.branchSHA = shas[1]
+	if err := repo.Fetch(ctx, j.base); err != nil {
 		return err
 	}
-	fetch := []string{j.base}
-	if j.branchSHA != "" {
-		fetch = append(fetch, j.branch)
-	}
-	if err := repo.Fetch(ctx, fetch...); err != nil {
+	if j.baseSHA, err = repo.Rev(ctx, git.Tracking(j.base)); err != nil {
 		return err
 	}
-	if j.gh, err = j.GitHub(ctx, repo); err != nil {
-		return err
-	}
-	j.wt, err = repo.AddWorktree(ctx, "refs/remotes/origin/"+j.base)
+	j.wt, err = repo.AddWorktree(ctx, j.baseSHA)
 	return err
 }
 
 // propose decides the changes in the worktree and brings the image's pull
-// request in line with them.
+// request in line with them, writing nothing that is already so: a rerun
+// with nothing new changes nothing on GitHub.
 func (j *job) propose(ctx context.Context) error {
 	res, err := prepare(ctx, j.Options, j.img, j.bake, j.wt.Dir)
 	if err != nil {
@@ -91,18 +98,31 @@ func (j *job) propose(ctx context.Context) error {
 	if len(res.Changes) == 0 {
 		return j.closeStale(ctx, pr)
 	}
-	if stop, err := j.declined(ctx, pr); stop || err != nil {
-		return err
+	if pr == nil {
+		if stop, err := j.declined(ctx); stop || err != nil {
+			return err
+		}
 	}
 	if stop, err := j.othersCommitted(ctx, pr); stop || err != nil {
 		return err
 	}
+	if err := write(j.wt.Dir, res.Contents); err != nil {
+		return err
+	}
 	title, body := report.PR(j.bake, j.ami, res)
-	pushed, err := j.commit(ctx, res, title)
+	pushed, err := j.publish(ctx, title, res.Contents)
 	if err != nil {
 		return err
 	}
-	return j.openOrUpdate(ctx, pr, pushed, title, body)
+	prc := j.Config.PullRequest
+	want := github.NewPR{
+		Title: title, Body: body, Head: j.branch, Base: j.base, Draft: prc.Draft, Marker: report.PRMarkerSearch(j.img.Name, ""),
+		Labels: prc.Labels, Reviewers: prc.Reviewers, TeamReviewers: prc.TeamReviewers, Assignees: prc.Assignees,
+	}
+	if pr == nil {
+		return j.open(ctx, want)
+	}
+	return j.update(ctx, *pr, want, pushed)
 }
 
 // closeStale closes the open pull request once nothing is left to change.
@@ -110,117 +130,92 @@ func (j *job) closeStale(ctx context.Context, pr *github.PR) error {
 	if pr == nil {
 		return nil
 	}
-	msg := fmt.Sprintf("Nothing left to change: %s already uses the AMIs of this bake (%s), or none of its references remain. Closing.", j.base, j.ami)
-	if err := j.gh.Close(ctx, pr.Number, msg); err != nil {
+	marker, msg := report.ClosingComment(j.img.Name, j.base, j.ami)
+	if err := j.gh.Close(ctx, pr.Number, marker, msg); err != nil {
 		return err
 	}
 	j.out.Operation = report.Closed
-	fmt.Fprintf(j.Out, "%s: closed pull request #%d: nothing left to change\n", j.img.Name, pr.Number)
+	j.logf("closed pull request #%d: nothing left to change", pr.Number)
 	return nil
 }
 
 // declined tells whether a reviewer closed, without merging, a pull
 // request for this very AMI: it is not proposed again.
-func (j *job) declined(ctx context.Context, pr *github.PR) (bool, error) {
+func (j *job) declined(ctx context.Context) (bool, error) {
 	closed, err := j.gh.FindPRs(ctx, j.branch, "closed", report.PRMarkerSearch(j.img.Name, j.ami))
 	if err != nil {
 		return false, err
 	}
 	for _, c := range closed {
-		if !c.Merged && pr == nil {
-			fmt.Fprintf(j.Out, "%s: pull request #%d for %s was closed without merging; not proposing that AMI again (a newer AMI gets a new pull request)\n", j.img.Name, c.Number, j.ami)
+		if !c.Merged {
+			j.logf("pull request #%d for %s was closed without merging; not proposing that AMI again (a newer AMI gets a new pull request)", c.Number, j.ami)
 			return true, nil
 		}
 	}
 	return false, nil
 }
 
-// othersCommitted tells whether someone else committed on the image's
-// branch: winbake never overwrites their work, and says so on the PR.
+// othersCommitted tells whether the branch of the open pull request has
+// someone else's commits: winbake never overwrites their work, and says
+// so on the pull request once. Without an open pull request (it was
+// merged or closed) the branch is winbake's to start again.
 func (j *job) othersCommitted(ctx context.Context, pr *github.PR) (bool, error) {
 	if j.branchSHA == "" {
 		return false, nil
 	}
-	authors, err := j.repo.AuthorsSince(ctx, "refs/remotes/origin/"+j.base, "refs/remotes/origin/"+j.branch)
-	if err != nil {
+	commits, err := j.repo.FetchBranch(ctx, j.branch, j.base)
+	if err != nil || pr == nil {
 		return false, err
 	}
-	others := othersThan(authors, j.Config.PullRequest.AuthorEmail)
-	if len(others) == 0 {
+	who := othersThan(commits, j.Config.PullRequest.AuthorEmail)
+	if len(who) == 0 {
 		return false, nil
 	}
-	msg := fmt.Sprintf("winbake baked `%s` but did not update this branch: it has commits by %s, which it will not overwrite. Merge or close this pull request (or delete the branch) and the next run proposes the new AMI.", j.ami, strings.Join(others, ", "))
-	if pr != nil {
-		if err := j.gh.Comment(ctx, pr.Number, msg); err != nil {
-			return false, err
-		}
+	j.out.Operation = report.LeftAlone
+	j.logf("branch %s has commits by %s; left as it is: merge or close pull request #%d and the next run proposes %s", j.branch, strings.Join(who, ", "), pr.Number, j.ami)
+	marker, msg := report.LeftAloneComment(j.img.Name, j.ami, j.branchSHA, who)
+	posted, err := j.gh.Comment(ctx, pr.Number, marker, msg)
+	if err == nil && !posted {
+		j.logf("pull request #%d already says so", pr.Number)
 	}
-	fmt.Fprintf(j.Out, "%s: branch %s has commits by %s; left as it is\n", j.img.Name, j.branch, strings.Join(others, ", "))
-	return true, nil
+	return true, err
 }
 
-// commit writes the changes, commits them and pushes the branch (through
-// the GitHub API when commits are signed), unless the branch already holds
-// the same tree. It tells whether anything was pushed.
-func (j *job) commit(ctx context.Context, res *amiref.Result, title string) (bool, error) {
-	if err := write(j.wt.Dir, res.Contents); err != nil {
-		return false, err
+// open opens the image's pull request. When GitHub opened it but a label,
+// review request or assignee failed, the outcome still says created, with
+// the error; the next run adds what is missing.
+func (j *job) open(ctx context.Context, want github.NewPR) error {
+	created, err := j.gh.Create(ctx, want)
+	if created.Number > 0 {
+		j.out.Number, j.out.URL, j.out.Operation = created.Number, created.URL, report.Created
+		j.logf("opened pull request #%d %s", created.Number, created.URL)
 	}
-	prc := j.Config.PullRequest
-	if _, err := j.wt.Commit(ctx, title, git.Author{Name: prc.AuthorName, Email: prc.AuthorEmail}); err != nil {
-		return false, err
-	}
-	if j.branchSHA != "" {
-		newTree, err1 := j.wt.Tree(ctx, "HEAD")
-		oldTree, err2 := j.wt.Tree(ctx, j.branchSHA)
-		if err1 == nil && err2 == nil && newTree == oldTree {
-			return false, nil
-		}
-	}
-	if prc.SignCommits {
-		baseSHA, err := j.repo.Git(ctx, "rev-parse", "refs/remotes/origin/"+j.base)
-		if err != nil {
-			return false, err
-		}
-		sha, err := j.gh.CommitFiles(ctx, j.branch, strings.TrimSpace(baseSHA), j.branchSHA, title, github.CommitAuthor{Name: prc.AuthorName, Email: prc.AuthorEmail}, res.Contents)
-		if err != nil {
-			return false, err
-		}
-		fmt.Fprintf(j.Out, "%s: committed %s on %s through the GitHub API (signed)\n", j.img.Name, sha, j.branch)
-		return true, nil
-	}
-	if err := j.wt.Push(ctx, j.branch, j.branchSHA); err != nil {
-		return false, fmt.Errorf("pushing %s: %w (the token needs contents: write)", j.branch, err)
-	}
-	fmt.Fprintf(j.Out, "%s: pushed %s\n", j.img.Name, j.branch)
-	return true, nil
+	return err
 }
 
-// openOrUpdate opens the image's pull request, or updates the open one
-// when the branch or the text changed.
-func (j *job) openOrUpdate(ctx context.Context, pr *github.PR, pushed bool, title, body string) error {
-	prc := j.Config.PullRequest
-	if pr == nil {
-		created, err := j.gh.Create(ctx, github.NewPR{
-			Title: title, Body: body, Head: j.branch, Base: j.base, Draft: prc.Draft,
-			Labels: prc.Labels, Reviewers: prc.Reviewers, TeamReviewers: prc.TeamReviewers, Assignees: prc.Assignees,
-		})
-		j.out.Number, j.out.URL = created.Number, created.URL
-		if err != nil {
+// update brings an open pull request to what it should be: title, body,
+// labels, review requests and assignees, writing only what differs.
+func (j *job) update(ctx context.Context, pr github.PR, want github.NewPR, pushed bool) error {
+	var did []string
+	if pushed {
+		did = append(did, "new commit")
+	}
+	if pr.Title != want.Title || pr.Body != want.Body {
+		if err := j.gh.Update(ctx, pr.Number, want.Title, want.Body); err != nil {
 			return err
 		}
-		j.out.Operation = report.Created
-		fmt.Fprintf(j.Out, "%s: opened pull request #%d %s\n", j.img.Name, created.Number, created.URL)
-		return nil
+		did = append(did, "title and body")
 	}
-	if !pushed && pr.Title == title && pr.Body == body {
-		fmt.Fprintf(j.Out, "%s: pull request #%d is up to date\n", j.img.Name, pr.Number)
-		return nil
+	added, err := j.gh.Complete(ctx, pr, want)
+	if added {
+		did = append(did, "the labels, reviewers or assignees it lacked")
 	}
-	if err := j.gh.Update(ctx, pr.Number, title, body); err != nil {
-		return err
+	switch {
+	case len(did) > 0:
+		j.out.Operation = report.Updated
+		j.logf("updated pull request #%d %s: %s", pr.Number, pr.URL, strings.Join(did, ", "))
+	case err == nil:
+		j.logf("pull request #%d is up to date", pr.Number)
 	}
-	j.out.Operation = report.Updated
-	fmt.Fprintf(j.Out, "%s: updated pull request #%d %s\n", j.img.Name, pr.Number, pr.URL)
-	return nil
+	return err
 }

@@ -5,22 +5,21 @@ package github
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
 	gh "github.com/google/go-github/v79/github"
-	"github.com/hashicorp/go-retryablehttp"
 )
 
 // Client is a repository on GitHub.
 type Client struct {
 	gh          *gh.Client
+	graphQL     string
 	Owner, Repo string
 }
 
@@ -31,43 +30,50 @@ type PR struct {
 	Title  string
 	Body   string
 	Merged bool
+	// What the pull request has now.
+	Labels, Reviewers, TeamReviewers, Assignees []string
+}
+
+// Options tune a client; the zero value is what production uses.
+type Options struct {
+	// Sleep waits; tests pass one that does not.
+	Sleep func(context.Context, time.Duration) error
+	// MaxWait is the longest wait GitHub may ask for (15 minutes if 0).
+	MaxWait time.Duration
 }
 
 // New makes a client for owner/repo with token. apiURL is GITHUB_API_URL
 // ("" for github.com).
-func New(token, apiURL, repository string) (*Client, error) {
+func New(token, apiURL, repository string, opts ...Options) (*Client, error) {
 	owner, repo, ok := strings.Cut(repository, "/")
 	if !ok || owner == "" || repo == "" {
 		return nil, fmt.Errorf("%q is not a GitHub repository (owner/name)", repository)
 	}
-	rc := retryablehttp.NewClient()
-	rc.Logger = nil
-	rc.RetryMax = 4
-	rc.RetryWaitMin = 500 * time.Millisecond
-	rc.RetryWaitMax = 8 * time.Second
-	rc.CheckRetry = checkRetry
-	c := gh.NewClient(rc.StandardClient()).WithAuthToken(token)
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	if o.Sleep == nil {
+		o.Sleep = sleepCtx
+	}
+	if o.MaxWait == 0 {
+		o.MaxWait = 15 * time.Minute
+	}
+	hc := &http.Client{Transport: &transport{base: http.DefaultTransport, sleep: o.Sleep, maxWait: o.MaxWait}}
+	c := gh.NewClient(hc).WithAuthToken(token)
+	graphQL := "https://api.github.com/graphql"
 	if apiURL != "" && strings.TrimRight(apiURL, "/") != "https://api.github.com" {
-		base, err := url.Parse(strings.TrimRight(apiURL, "/") + "/")
+		api := strings.TrimRight(apiURL, "/")
+		base, err := url.Parse(api + "/")
 		if err != nil {
 			return nil, fmt.Errorf("GITHUB_API_URL %q: %w", apiURL, err)
 		}
 		c.BaseURL = base
+		// GitHub Enterprise Server serves REST under /api/v3 and GraphQL
+		// at /api/graphql.
+		graphQL = strings.TrimSuffix(api, "/v3") + "/graphql"
 	}
-	return &Client{gh: c, Owner: owner, Repo: repo}, nil
-}
-
-// checkRetry retries 5xx and connection errors, and the 422 GitHub returns
-// for labels, reviewers and assignees on a pull request it has only just
-// created.
-func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if resp != nil && resp.StatusCode == http.StatusUnprocessableEntity && resp.Request.Method == http.MethodPost {
-		p := resp.Request.URL.Path
-		if strings.HasSuffix(p, "/labels") || strings.HasSuffix(p, "/requested_reviewers") || strings.HasSuffix(p, "/assignees") {
-			return true, nil
-		}
-	}
-	return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+	return &Client{gh: c, graphQL: graphQL, Owner: owner, Repo: repo}, nil
 }
 
 var remoteRE = regexp.MustCompile(`^(?:https?://[^/]+/|git@[^:]+:|ssh://git@[^/]+/)([^/]+)/([^/]+?)(?:\.git)?/?$`)
@@ -81,22 +87,22 @@ func RepositoryFromRemote(u string) (string, bool) {
 	return m[1] + "/" + m[2], true
 }
 
-// explain turns GitHub's refusals into what to do about them.
-func explain(what string, err error) error {
-	var er *gh.ErrorResponse
-	if !errors.As(err, &er) {
-		return fmt.Errorf("%s: %w", what, err)
+func names[T any](list []*T, name func(*T) string) []string {
+	var out []string
+	for _, x := range list {
+		out = append(out, name(x))
 	}
-	msg := er.Message
-	switch {
-	case strings.Contains(msg, "not permitted to create or approve pull requests"):
-		return fmt.Errorf("%s: GitHub Actions may not create pull requests in this repository: enable Settings → Actions → General → Workflow permissions → \"Allow GitHub Actions to create and approve pull requests\" (or use a GitHub App token)", what)
-	case er.Response.StatusCode == http.StatusUnauthorized:
-		return fmt.Errorf("%s: GitHub refused the token (%s); check the github-token input", what, msg)
-	case er.Response.StatusCode == http.StatusForbidden || er.Response.StatusCode == http.StatusNotFound && strings.Contains(msg, "Not Found"):
-		return fmt.Errorf("%s: the token may not do this (%s); it needs contents: write and pull-requests: write", what, msg)
+	return out
+}
+
+func toPR(p *gh.PullRequest) PR {
+	return PR{
+		Number: p.GetNumber(), URL: p.GetHTMLURL(), Title: p.GetTitle(), Body: p.GetBody(), Merged: p.MergedAt != nil,
+		Labels:        names(p.Labels, (*gh.Label).GetName),
+		Reviewers:     names(p.RequestedReviewers, (*gh.User).GetLogin),
+		TeamReviewers: names(p.RequestedTeams, (*gh.Team).GetSlug),
+		Assignees:     names(p.Assignees, (*gh.User).GetLogin),
 	}
-	return fmt.Errorf("%s: GitHub answered %d: %s", what, er.Response.StatusCode, msg)
 }
 
 // FindPRs lists pull requests from branch in a state ("open", "closed")
@@ -111,7 +117,7 @@ func (c *Client) FindPRs(ctx context.Context, branch, state, marker string) ([]P
 		}
 		for _, p := range prs {
 			if strings.Contains(p.GetBody(), marker) {
-				out = append(out, PR{Number: p.GetNumber(), URL: p.GetHTMLURL(), Title: p.GetTitle(), Body: p.GetBody(), Merged: p.MergedAt != nil})
+				out = append(out, toPR(p))
 			}
 		}
 		if resp.NextPage == 0 {
@@ -126,33 +132,102 @@ type NewPR struct {
 	Title, Body, Head, Base                     string
 	Draft                                       bool
 	Labels, Reviewers, TeamReviewers, Assignees []string
+	// Marker is in Body and tells winbake's pull request from others.
+	Marker string
 }
 
-// Create opens a pull request, then labels it and requests reviews.
+// Create opens a pull request, then labels it and requests reviews. A
+// 5xx may hide a pull request GitHub did open: it is looked for before
+// asking again, so none is opened twice. The PR is returned with
+// whatever error stopped the rest.
 func (c *Client) Create(ctx context.Context, n NewPR) (PR, error) {
-	p, _, err := c.gh.PullRequests.Create(ctx, c.Owner, c.Repo, &gh.NewPullRequest{
-		Title: gh.Ptr(n.Title), Body: gh.Ptr(n.Body), Head: gh.Ptr(n.Head), Base: gh.Ptr(n.Base), Draft: gh.Ptr(n.Draft),
-	})
+	var p *gh.PullRequest
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		if attempt > 0 {
+			found, ferr := c.FindPRs(ctx, n.Head, "open", n.Marker)
+			if ferr != nil {
+				return PR{}, ferr
+			}
+			if len(found) > 0 {
+				_, err := c.Complete(ctx, found[0], n)
+				return found[0], err
+			}
+		}
+		p, _, err = c.gh.PullRequests.Create(ctx, c.Owner, c.Repo, &gh.NewPullRequest{
+			Title: gh.Ptr(n.Title), Body: gh.Ptr(n.Body), Head: gh.Ptr(n.Head), Base: gh.Ptr(n.Base), Draft: gh.Ptr(n.Draft),
+		})
+		if !maybeDone(err) {
+			break
+		}
+	}
 	if err != nil {
 		return PR{}, explain("opening the pull request", err)
 	}
-	pr := PR{Number: p.GetNumber(), URL: p.GetHTMLURL(), Title: n.Title, Body: n.Body}
-	if len(n.Labels) > 0 {
-		if _, _, err := c.gh.Issues.AddLabelsToIssue(ctx, c.Owner, c.Repo, pr.Number, n.Labels); err != nil {
-			return pr, explain(fmt.Sprintf("labelling pull request #%d", pr.Number), err)
+	pr := toPR(p)
+	_, err = c.Complete(ctx, pr, n)
+	return pr, err
+}
+
+// missing are the wanted names a pull request does not have.
+func missing(want, have []string) []string {
+	var out []string
+	for _, w := range want {
+		if !slices.ContainsFunc(have, func(h string) bool { return strings.EqualFold(h, w) }) {
+			out = append(out, w)
 		}
 	}
-	if len(n.Reviewers)+len(n.TeamReviewers) > 0 {
-		if _, _, err := c.gh.PullRequests.RequestReviewers(ctx, c.Owner, c.Repo, pr.Number, gh.ReviewersRequest{Reviewers: n.Reviewers, TeamReviewers: n.TeamReviewers}); err != nil {
-			return pr, explain(fmt.Sprintf("requesting reviews on pull request #%d", pr.Number), err)
+	return out
+}
+
+// Complete adds the labels, review requests and assignees a pull request
+// should have and lacks, and says whether it added anything. A reviewer
+// who has already reviewed is not asked again.
+func (c *Client) Complete(ctx context.Context, pr PR, n NewPR) (bool, error) {
+	changed := false
+	if labels := missing(n.Labels, pr.Labels); len(labels) > 0 {
+		if _, _, err := c.gh.Issues.AddLabelsToIssue(ctx, c.Owner, c.Repo, pr.Number, labels); err != nil {
+			return changed, explain(fmt.Sprintf("labelling pull request #%d", pr.Number), err)
+		}
+		changed = true
+	}
+	users, teams := missing(n.Reviewers, pr.Reviewers), missing(n.TeamReviewers, pr.TeamReviewers)
+	if len(users)+len(teams) > 0 {
+		reviewed, err := c.reviewers(ctx, pr.Number)
+		if err != nil {
+			return changed, err
+		}
+		users = missing(users, reviewed)
+		if len(reviewed) > 0 {
+			teams = nil // a member's review answers a team's request
 		}
 	}
-	if len(n.Assignees) > 0 {
-		if _, _, err := c.gh.Issues.AddAssignees(ctx, c.Owner, c.Repo, pr.Number, n.Assignees); err != nil {
-			return pr, explain(fmt.Sprintf("assigning pull request #%d", pr.Number), err)
+	if len(users)+len(teams) > 0 {
+		if _, _, err := c.gh.PullRequests.RequestReviewers(ctx, c.Owner, c.Repo, pr.Number, gh.ReviewersRequest{Reviewers: users, TeamReviewers: teams}); err != nil {
+			return changed, explain(fmt.Sprintf("requesting reviews on pull request #%d", pr.Number), err)
 		}
+		changed = true
 	}
-	return pr, nil
+	if assignees := missing(n.Assignees, pr.Assignees); len(assignees) > 0 {
+		if _, _, err := c.gh.Issues.AddAssignees(ctx, c.Owner, c.Repo, pr.Number, assignees); err != nil {
+			return changed, explain(fmt.Sprintf("assigning pull request #%d", pr.Number), err)
+		}
+		changed = true
+	}
+	return changed, nil
+}
+
+// reviewers are the logins that have reviewed a pull request.
+func (c *Client) reviewers(ctx context.Context, number int) ([]string, error) {
+	reviews, _, err := c.gh.PullRequests.ListReviews(ctx, c.Owner, c.Repo, number, &gh.ListOptions{PerPage: 100})
+	if err != nil {
+		return nil, explain(fmt.Sprintf("listing the reviews of pull request #%d", number), err)
+	}
+	var out []string
+	for _, r := range reviews {
+		out = append(out, r.GetUser().GetLogin())
+	}
+	return out, nil
 }
 
 // Update sets a pull request's title and body.
@@ -164,18 +239,49 @@ func (c *Client) Update(ctx context.Context, number int, title, body string) err
 	return nil
 }
 
-// Comment comments on a pull request.
-func (c *Client) Comment(ctx context.Context, number int, body string) error {
-	_, _, err := c.gh.Issues.CreateComment(ctx, c.Owner, c.Repo, number, &gh.IssueComment{Body: gh.Ptr(body)})
-	if err != nil {
-		return explain(fmt.Sprintf("commenting on pull request #%d", number), err)
+// HasComment tells whether a comment on the pull request holds marker.
+func (c *Client) HasComment(ctx context.Context, number int, marker string) (bool, error) {
+	opts := &gh.IssueListCommentsOptions{ListOptions: gh.ListOptions{PerPage: 100}}
+	for {
+		comments, resp, err := c.gh.Issues.ListComments(ctx, c.Owner, c.Repo, number, opts)
+		if err != nil {
+			return false, explain(fmt.Sprintf("reading the comments of pull request #%d", number), err)
+		}
+		for _, cm := range comments {
+			if strings.Contains(cm.GetBody(), marker) {
+				return true, nil
+			}
+		}
+		if resp.NextPage == 0 {
+			return false, nil
+		}
+		opts.Page = resp.NextPage
 	}
-	return nil
+}
+
+// Comment comments on a pull request once: body holds marker, and a
+// comment that already holds it (posted by an earlier run, or by a
+// request that failed with a 5xx after GitHub stored it) is not repeated.
+// It says whether it posted.
+func (c *Client) Comment(ctx context.Context, number int, marker, body string) (bool, error) {
+	for attempt := 0; attempt < 3; attempt++ {
+		if has, err := c.HasComment(ctx, number, marker); err != nil || has {
+			return false, err
+		}
+		_, _, err := c.gh.Issues.CreateComment(ctx, c.Owner, c.Repo, number, &gh.IssueComment{Body: gh.Ptr(body)})
+		if err == nil {
+			return true, nil
+		}
+		if !maybeDone(err) || attempt == 2 {
+			return false, explain(fmt.Sprintf("commenting on pull request #%d", number), err)
+		}
+	}
+	return false, nil
 }
 
 // Close comments on a pull request and closes it.
-func (c *Client) Close(ctx context.Context, number int, comment string) error {
-	if err := c.Comment(ctx, number, comment); err != nil {
+func (c *Client) Close(ctx context.Context, number int, marker, comment string) error {
+	if _, err := c.Comment(ctx, number, marker, comment); err != nil {
 		return err
 	}
 	_, _, err := c.gh.PullRequests.Edit(ctx, c.Owner, c.Repo, number, &gh.PullRequest{State: gh.Ptr("closed")})
@@ -184,55 +290,3 @@ func (c *Client) Close(ctx context.Context, number int, comment string) error {
 	}
 	return nil
 }
-
-// CommitFiles commits files (path → content) on top of base through the
-// Git data API and points branch at the commit, only if the branch is
-// still at expect ("" meaning it must not exist). GitHub signs commits it
-// creates this way, so they show as verified.
-func (c *Client) CommitFiles(ctx context.Context, branch, base, expect, message string, author CommitAuthor, files map[string][]byte) (string, error) {
-	parent, _, err := c.gh.Git.GetCommit(ctx, c.Owner, c.Repo, base)
-	if err != nil {
-		return "", explain("reading the base commit", err)
-	}
-	paths := make([]string, 0, len(files))
-	for p := range files {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	entries := make([]*gh.TreeEntry, 0, len(paths))
-	for _, p := range paths {
-		entries = append(entries, &gh.TreeEntry{Path: gh.Ptr(p), Mode: gh.Ptr("100644"), Type: gh.Ptr("blob"), Content: gh.Ptr(string(files[p]))})
-	}
-	tree, _, err := c.gh.Git.CreateTree(ctx, c.Owner, c.Repo, parent.GetTree().GetSHA(), entries)
-	if err != nil {
-		return "", explain("creating the tree", err)
-	}
-	commit, _, err := c.gh.Git.CreateCommit(ctx, c.Owner, c.Repo, gh.Commit{
-		Message: gh.Ptr(message), Tree: tree, Parents: []*gh.Commit{{SHA: gh.Ptr(base)}},
-		Author: &gh.CommitAuthor{Name: gh.Ptr(author.Name), Email: gh.Ptr(author.Email)},
-	}, nil)
-	if err != nil {
-		return "", explain("creating the commit", err)
-	}
-	ref := "refs/heads/" + branch
-	if expect == "" {
-		_, _, err = c.gh.Git.CreateRef(ctx, c.Owner, c.Repo, gh.CreateRef{Ref: ref, SHA: commit.GetSHA()})
-	} else {
-		// A lease: the branch must not have moved since it was read.
-		cur, _, gerr := c.gh.Git.GetRef(ctx, c.Owner, c.Repo, ref)
-		if gerr != nil {
-			return "", explain("reading "+ref, gerr)
-		}
-		if cur.GetObject().GetSHA() != expect {
-			return "", fmt.Errorf("branch %s moved while winbake worked (now %s); re-run", branch, cur.GetObject().GetSHA())
-		}
-		_, _, err = c.gh.Git.UpdateRef(ctx, c.Owner, c.Repo, ref, gh.UpdateRef{SHA: commit.GetSHA(), Force: gh.Ptr(true)})
-	}
-	if err != nil {
-		return "", explain("pointing "+branch+" at the commit", err)
-	}
-	return commit.GetSHA(), nil
-}
-
-// CommitAuthor is who a commit made through the API is by.
-type CommitAuthor struct{ Name, Email string }

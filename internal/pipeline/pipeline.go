@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/winbake/winbake/internal/amiref"
 	"github.com/winbake/winbake/internal/awsclient"
@@ -111,29 +112,45 @@ func (e *Env) Bump(ctx context.Context, cfg *config.Config, baked []bake.Image, 
 	return bump.Run(ctx, bump.Options{
 		Dir: dir, Config: cfg, Mode: mode, Out: log,
 		EC2: func(r string) amiref.EC2API { return e.AWS.EC2(r) },
-		GitHub: func(ctx context.Context, repo *git.Repo) (*github.Client, error) {
-			return GitHubClient(ctx, repo, e.Getenv)
+		GitHub: func(ctx context.Context, repo *git.Repo) (bump.Hub, error) {
+			return GitHub(ctx, repo, e.Getenv)
 		},
 	}, baked)
 }
 
-// GitHubClient reads the token and repository from the environment, as
-// GitHub Actions sets it, falling back to the origin remote.
-func GitHubClient(ctx context.Context, repo *git.Repo, getenv func(string) string) (*github.Client, error) {
+// FromAMIs describes AMIs baked elsewhere from what EC2 knows of them.
+func (e *Env) FromAMIs(ctx context.Context, img config.Image, amis []bake.AMI) (bake.Image, error) {
+	return bump.FromAMIs(ctx, func(r string) amiref.EC2API { return e.AWS.EC2(r) }, img, amis)
+}
+
+// GitHub reads the token and repository from the environment, as GitHub
+// Actions sets it, falling back to the origin remote. In Actions
+// (GITHUB_SERVER_URL set) git also pushes to that server with this token,
+// whatever credentials actions/checkout persisted; elsewhere git pushes to
+// origin with the user's own credentials.
+func GitHub(ctx context.Context, repo *git.Repo, getenv func(string) string) (bump.Hub, error) {
 	token := getenv("GITHUB_TOKEN")
 	if token == "" {
-		return nil, errors.New("GITHUB_TOKEN is not set: a pull request needs a token with contents: write and pull-requests: write (or use --dry-run or --no-pr)")
+		return bump.Hub{}, errors.New("GITHUB_TOKEN is not set: a pull request needs a token with contents: write and pull-requests: write (or use --dry-run or --no-pr)")
 	}
 	name := getenv("GITHUB_REPOSITORY")
 	if name == "" {
 		u, err := repo.RemoteURL(ctx, "origin")
 		if err != nil {
-			return nil, err
+			return bump.Hub{}, err
 		}
 		var ok bool
 		if name, ok = github.RepositoryFromRemote(u); !ok {
-			return nil, fmt.Errorf("cannot tell the GitHub repository from origin %q; set GITHUB_REPOSITORY=owner/name", u)
+			return bump.Hub{}, fmt.Errorf("cannot tell the GitHub repository from origin %q; set GITHUB_REPOSITORY=owner/name", u)
 		}
 	}
-	return github.New(token, getenv("GITHUB_API_URL"), name)
+	client, err := github.New(token, getenv("GITHUB_API_URL"), name)
+	if err != nil {
+		return bump.Hub{}, err
+	}
+	remote := git.Remote{URL: "origin"}
+	if server := strings.TrimRight(getenv("GITHUB_SERVER_URL"), "/"); server != "" {
+		remote = git.HTTPSRemote(server, name, token)
+	}
+	return bump.Hub{Client: client, Remote: remote}, nil
 }

@@ -80,7 +80,16 @@ func prTitle(img bakefile.Image, ami string) string {
 	if len(date) >= 10 {
 		date = date[:10]
 	}
-	return fmt.Sprintf("Bump %s Windows AMI to %s (%s, %s)", img.Name, ami, img.Kubernetes, date)
+	var about []string
+	for _, s := range []string{img.Kubernetes, date} {
+		if s != "" {
+			about = append(about, s)
+		}
+	}
+	if len(about) == 0 {
+		return fmt.Sprintf("Bump %s Windows AMI to %s", img.Name, ami)
+	}
+	return fmt.Sprintf("Bump %s Windows AMI to %s (%s)", img.Name, ami, strings.Join(about, ", "))
 }
 
 // prBody is what a reviewer reads: every change, where the AMI comes from,
@@ -109,23 +118,21 @@ func prBodyLimited(img bakefile.Image, ami string, r *amiref.Result, limit int) 
 	b.WriteString("\n### Changes\n\n")
 	b.WriteString(changeTable(r.Changes, limit))
 
-	b.WriteString("\n### Provenance\n\n")
-	updates := "applied (`update-windows`)"
-	if !img.Updates {
-		updates = "not applied"
+	if lines := provenance(img); len(lines) > 0 {
+		b.WriteString("\n### Provenance\n\n")
+		for _, l := range lines {
+			fmt.Fprintf(&b, "- %s\n", l)
+		}
 	}
-	fmt.Fprintf(&b, "- Kubernetes **%s**, Windows **%s**, built with %s\n", img.Kubernetes, img.Windows, img.Builder)
-	fmt.Fprintf(&b, "- Base AMI `%s` %s, from `%s`\n", img.BaseAMI, img.BaseAMIName, img.SSMParameter)
-	fmt.Fprintf(&b, "- Windows updates %s\n", updates)
-	if img.BuildVersionARN != "" {
-		fmt.Fprintf(&b, "- Build `%s`\n", img.BuildVersionARN)
-	}
-	fmt.Fprintf(&b, "- Finished %s\n", img.Finished)
 
 	if len(img.Cache) > 0 {
 		b.WriteString("\n### Cached images\n\n| image | digest | compressed |\n|---|---|--:|\n")
 		for _, c := range img.Cache {
-			fmt.Fprintf(&b, "| `%s` | `%s` | %s |\n", c.Ref, c.Digest, Bytes(c.Size))
+			size := "unknown"
+			if c.Size > 0 {
+				size = Bytes(c.Size)
+			}
+			fmt.Fprintf(&b, "| `%s` | `%s` | %s |\n", c.Ref, c.Digest, size)
 		}
 	}
 

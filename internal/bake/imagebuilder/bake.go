@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/imagebuilder/types"
 
 	"github.com/winbake/winbake/components"
 	"github.com/winbake/winbake/internal/awsclient"
@@ -84,7 +85,7 @@ func (b *Baker) Bake(ctx context.Context, cfg *config.Config, img config.Image, 
 		Builder: config.BuilderImageBuilder, BuildVersionARN: buildARN,
 		BaseAMI: base.AMI, BaseAMIName: base.Name, SSMParameter: ip.SSMParameter,
 		ComponentARN: compARN, RecipeARN: recipeARN,
-		Finished: b.Clock.Now().UTC().Format(time.RFC3339),
+		Finished: buildTime(image, b.Clock),
 	}
 	for _, c := range ip.Cache {
 		out.Cache = append(out.Cache, bakefile.Cached{Ref: c.Ref, Digest: c.Digest, Size: c.Size})
@@ -106,4 +107,13 @@ func (b *Baker) Bake(ctx context.Context, cfg *config.Config, img config.Image, 
 		return out, fmt.Errorf("%s: build %s is AVAILABLE but has no AMI in %s", img.Name, buildARN, strings.Join(missing, ", "))
 	}
 	return out, nil
+}
+
+// buildTime is the build's own time, Image Builder's dateCreated, so that
+// a rerun which finds the same build records the same time.
+func buildTime(image *types.Image, clock Clock) string {
+	if t, err := time.Parse(time.RFC3339, aws.ToString(image.DateCreated)); err == nil {
+		return t.UTC().Format(time.RFC3339)
+	}
+	return clock.Now().UTC().Format(time.RFC3339)
 }

@@ -1,6 +1,9 @@
-// Package githubfake is an httptest fake of the few GitHub REST endpoints
-// winbake uses, answering with GitHub's status codes and error bodies, and
-// with faults on demand.
+// Package githubfake is an httptest fake of the GitHub REST endpoints
+// winbake uses (and GraphQL's updateRefs), answering with GitHub's status
+// codes, error bodies and headers, and with faults on demand. Sources:
+// the REST API reference on docs.github.com for each endpoint (pulls,
+// issues, git), "Rate limits for the REST API" (Retry-After, 403/429) and
+// "Troubleshooting the REST API" (X-Accepted-GitHub-Permissions).
 package githubfake
 
 import (
@@ -9,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,6 +33,8 @@ type PR struct {
 	Labels, Reviewers   []string
 	TeamReviewers       []string
 	Assignees, Comments []string
+	// Reviewed are the logins that submitted a review.
+	Reviewed []string
 }
 
 // Request is one request the fake answered.
@@ -37,28 +43,45 @@ type Request struct {
 	Status       int
 }
 
+// Write tells whether the request asked GitHub to change something.
+func (r Request) Write() bool {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return false
+	}
+	return true
+}
+
+// Fault is a failure to answer with, instead of (or after) serving.
+type Fault struct {
+	// Match is the end of "METHOD /path" of the requests it hits.
+	Match   string
+	Status  int
+	Message string
+	// Times is how many requests it hits.
+	Times int
+	// Headers are sent with the answer (Retry-After,
+	// X-Accepted-GitHub-Permissions…).
+	Headers map[string]string
+	// After carries the request out first, then fails: a 5xx after GitHub
+	// created the thing.
+	After bool
+}
+
 // Server is the fake.
 type Server struct {
 	mu       sync.Mutex
 	prs      []*PR
 	requests []Request
-	// Fail answers the next N requests matching "METHOD /path-suffix" with
-	// the status and message.
-	faults []fault
-	srv    *httptest.Server
-	Owner  string
-	Repo   string
+	faults   []*Fault
+	srv      *httptest.Server
+	Owner    string
+	Repo     string
 	// GitDir is the bare repository behind the Git data API.
 	GitDir string
 	// SignedCommits are the commits made through the Git data API.
 	SignedCommits []string
-}
-
-type fault struct {
-	match  string
-	status int
-	msg    string
-	times  int
+	// Collaborators may be asked for reviews; nil allows anyone.
+	Collaborators []string
 }
 
 // Start runs a fake for owner/repo until the test ends.
@@ -75,9 +98,14 @@ func (s *Server) URL() string { return s.srv.URL }
 // Fail makes the next times requests whose "METHOD path" ends with match
 // fail with status and GitHub's error body.
 func (s *Server) Fail(match string, status int, msg string, times int) {
+	s.Inject(Fault{Match: match, Status: status, Message: msg, Times: times})
+}
+
+// Inject adds a fault.
+func (s *Server) Inject(f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults = append(s.faults, fault{match, status, msg, times})
+	s.faults = append(s.faults, &f)
 }
 
 // PRs returns copies of the pull requests.
@@ -105,10 +133,22 @@ func (s *Server) Requests() []Request {
 	return append([]Request(nil), s.requests...)
 }
 
+// Writes returns the requests so far that asked for a change.
+func (s *Server) Writes() []Request {
+	var out []Request
+	for _, r := range s.Requests() {
+		if r.Write() {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 var (
+	repoRE      = regexp.MustCompile(`^/repos/([^/]+)/([^/]+)$`)
 	pullsRE     = regexp.MustCompile(`^/repos/([^/]+)/([^/]+)/pulls$`)
 	pullRE      = regexp.MustCompile(`^/repos/([^/]+)/([^/]+)/pulls/(\d+)$`)
-	reviewRE    = regexp.MustCompile(`^/repos/([^/]+)/([^/]+)/pulls/(\d+)/requested_reviewers$`)
+	reviewRE    = regexp.MustCompile(`^/repos/([^/]+)/([^/]+)/pulls/(\d+)/(requested_reviewers|reviews)$`)
 	issuePartRE = regexp.MustCompile(`^/repos/([^/]+)/([^/]+)/issues/(\d+)/(labels|assignees|comments)$`)
 )
 
@@ -126,8 +166,37 @@ func writeJSON(w http.ResponseWriter, status int, v any) int {
 	return status
 }
 
+// ghError is GitHub's error body: message, documentation_url, status.
 func ghError(w http.ResponseWriter, status int, msg string) int {
 	return writeJSON(w, status, map[string]string{"message": msg, "documentation_url": "https://docs.github.com/rest", "status": strconv.Itoa(status)})
+}
+
+// validation is GitHub's 422: "Validation Failed" with the reason in
+// errors[].
+func validation(w http.ResponseWriter, resource, msg string) int {
+	return writeJSON(w, 422, map[string]any{"message": "Validation Failed", "errors": []map[string]string{{"resource": resource, "code": "custom", "message": msg}},
+		"documentation_url": "https://docs.github.com/rest", "status": "422"})
+}
+
+// fault finds the fault a request hits, if any.
+func (s *Server) fault(r *http.Request) *Fault {
+	for _, f := range s.faults {
+		if f.Times > 0 && strings.HasSuffix(r.Method+" "+r.URL.Path, f.Match) {
+			f.Times--
+			return f
+		}
+	}
+	return nil
+}
+
+func (s *Server) answerFault(w http.ResponseWriter, f *Fault) int {
+	for k, v := range f.Headers {
+		w.Header().Set(k, v)
+	}
+	if f.Status == 422 {
+		return validation(w, "PullRequest", f.Message)
+	}
+	return ghError(w, f.Status, f.Message)
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) int {
@@ -137,45 +206,54 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) int {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for i := range s.faults {
-		f := &s.faults[i]
-		if f.times > 0 && strings.HasSuffix(r.Method+" "+r.URL.Path, f.match) {
-			f.times--
-			if f.status == 422 {
-				return writeJSON(w, 422, map[string]any{"message": f.msg, "errors": []map[string]string{{"resource": "PullRequest", "code": "custom", "message": f.msg}}, "documentation_url": "https://docs.github.com/rest"})
-			}
-			return ghError(w, f.status, f.msg)
-		}
+	f := s.fault(r)
+	if f != nil && !f.After {
+		return s.answerFault(w, f)
 	}
 	var raw any
 	_ = json.NewDecoder(r.Body).Decode(&raw)
 	body, _ := raw.(map[string]any)
-	if list, ok := raw.([]any); ok { // labels come as a bare array
+	if list, ok := raw.([]any); ok { // labels may come as a bare array
 		body = map[string]any{"labels": list}
 	}
+	if f != nil {
+		// Carry the request out, then answer with the fault.
+		s.route(httptest.NewRecorder(), r, body)
+		return s.answerFault(w, f)
+	}
+	return s.route(w, r, body)
+}
+
+func (s *Server) route(w http.ResponseWriter, r *http.Request, body map[string]any) int {
 	if status, ok := s.serveGitData(w, r, body); ok {
 		return status
 	}
 	owner, repo := s.Owner, s.Repo
 	check := func(m []string) bool { return m != nil && m[1] == owner && m[2] == repo }
 	switch p := r.URL.Path; {
+	case check(repoRE.FindStringSubmatch(p)) && r.Method == "GET":
+		return writeJSON(w, 200, map[string]any{"name": repo, "full_name": owner + "/" + repo, "node_id": s.nodeID(), "default_branch": "main"})
 	case check(pullsRE.FindStringSubmatch(p)) && r.Method == "GET":
 		q := r.URL.Query()
-		var list []map[string]any
+		list := []map[string]any{}
 		for _, pr := range s.prs {
 			if (q.Get("state") == "" || q.Get("state") == "all" || q.Get("state") == pr.State) && (q.Get("head") == "" || q.Get("head") == owner+":"+pr.Head) {
 				list = append(list, s.view(pr))
 			}
-		}
-		if list == nil {
-			list = []map[string]any{}
 		}
 		return writeJSON(w, 200, list)
 	case check(pullsRE.FindStringSubmatch(p)) && r.Method == "POST":
 		head, base := fmt.Sprint(body["head"]), fmt.Sprint(body["base"])
 		for _, pr := range s.prs {
 			if pr.State == "open" && pr.Head == head && pr.Base == base {
-				return writeJSON(w, 422, map[string]any{"message": "Validation Failed", "errors": []map[string]string{{"resource": "PullRequest", "code": "custom", "message": "A pull request already exists for " + owner + ":" + head + "."}}})
+				return validation(w, "PullRequest", "A pull request already exists for "+owner+":"+head+".")
+			}
+		}
+		if s.GitDir != "" {
+			// GitHub refuses a pull request from a branch it does not have.
+			if _, err := s.git(nil, nil, "rev-parse", "--verify", "-q", "refs/heads/"+head); err != nil {
+				return writeJSON(w, 422, map[string]any{"message": "Validation Failed", "errors": []map[string]string{{"resource": "PullRequest", "field": "head", "code": "invalid"}},
+					"documentation_url": "https://docs.github.com/rest/pulls/pulls#create-a-pull-request", "status": "422"})
 			}
 		}
 		draft, _ := body["draft"].(bool)
@@ -197,33 +275,66 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) int {
 			pr.State = v
 		}
 		return writeJSON(w, 200, s.view(pr))
-	case check(reviewRE.FindStringSubmatch(p)) && r.Method == "POST":
-		pr := s.pr(reviewRE.FindStringSubmatch(p)[3])
-		if pr == nil {
+	case check(reviewRE.FindStringSubmatch(p)):
+		m := reviewRE.FindStringSubmatch(p)
+		pr := s.pr(m[3])
+		switch {
+		case pr == nil:
 			return ghError(w, 404, "Not Found")
+		case m[4] == "reviews" && r.Method == "GET":
+			list := []map[string]any{}
+			for i, login := range pr.Reviewed {
+				list = append(list, map[string]any{"id": i + 1, "user": map[string]any{"login": login}, "state": "COMMENTED"})
+			}
+			return writeJSON(w, 200, list)
+		case m[4] == "requested_reviewers" && r.Method == "POST":
+			users := strs(body["reviewers"])
+			for _, u := range users {
+				if s.Collaborators != nil && !slices.Contains(s.Collaborators, u) {
+					// The documented 422 of "Request reviewers for a pull request".
+					return ghError(w, 422, "Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the "+owner+"/"+repo+" repository.")
+				}
+			}
+			pr.Reviewers = appendNew(pr.Reviewers, users...)
+			pr.TeamReviewers = appendNew(pr.TeamReviewers, strs(body["team_reviewers"])...)
+			return writeJSON(w, 201, s.view(pr))
 		}
-		pr.Reviewers = append(pr.Reviewers, strs(body["reviewers"])...)
-		pr.TeamReviewers = append(pr.TeamReviewers, strs(body["team_reviewers"])...)
-		return writeJSON(w, 201, s.view(pr))
-	case check(issuePartRE.FindStringSubmatch(p)) && r.Method == "POST":
+	case check(issuePartRE.FindStringSubmatch(p)):
 		m := issuePartRE.FindStringSubmatch(p)
 		pr := s.pr(m[3])
 		if pr == nil {
 			return ghError(w, 404, "Not Found")
 		}
-		switch m[4] {
-		case "labels":
-			pr.Labels = append(pr.Labels, strs(body["labels"])...)
-			return writeJSON(w, 200, []map[string]string{})
-		case "assignees":
-			pr.Assignees = append(pr.Assignees, strs(body["assignees"])...)
+		switch {
+		case m[4] == "labels" && r.Method == "POST":
+			pr.Labels = appendNew(pr.Labels, strs(body["labels"])...)
+			return writeJSON(w, 200, labelViews(pr.Labels))
+		case m[4] == "assignees" && r.Method == "POST":
+			pr.Assignees = appendNew(pr.Assignees, strs(body["assignees"])...)
 			return writeJSON(w, 201, s.view(pr))
-		default:
+		case m[4] == "comments" && r.Method == "POST":
 			pr.Comments = append(pr.Comments, fmt.Sprint(body["body"]))
 			return writeJSON(w, 201, map[string]any{"id": len(pr.Comments), "body": body["body"]})
+		case m[4] == "comments" && r.Method == "GET":
+			list := []map[string]any{}
+			for i, c := range pr.Comments {
+				list = append(list, map[string]any{"id": i + 1, "body": c})
+			}
+			return writeJSON(w, 200, list)
 		}
 	}
 	return ghError(w, 404, "Not Found")
+}
+
+func (s *Server) nodeID() string { return "R_fake_" + s.Owner + "_" + s.Repo }
+
+func appendNew(list []string, add ...string) []string {
+	for _, a := range add {
+		if !slices.Contains(list, a) {
+			list = append(list, a)
+		}
+	}
+	return list
 }
 
 func strs(v any) []string {
@@ -231,6 +342,22 @@ func strs(v any) []string {
 	var out []string
 	for _, x := range list {
 		out = append(out, fmt.Sprint(x))
+	}
+	return out
+}
+
+func labelViews(names []string) []map[string]any {
+	out := []map[string]any{}
+	for _, n := range names {
+		out = append(out, map[string]any{"name": n})
+	}
+	return out
+}
+
+func logins(names []string, key string) []map[string]any {
+	out := []map[string]any{}
+	for _, n := range names {
+		out = append(out, map[string]any{key: n})
 	}
 	return out
 }
@@ -246,9 +373,14 @@ func (s *Server) pr(num string) *PR {
 func (s *Server) view(pr *PR) map[string]any {
 	v := map[string]any{
 		"number": pr.Number, "title": pr.Title, "body": pr.Body, "state": pr.State, "draft": pr.Draft,
-		"html_url": fmt.Sprintf("https://github.com/%s/%s/pull/%d", s.Owner, s.Repo, pr.Number),
-		"head":     map[string]any{"ref": pr.Head, "label": s.Owner + ":" + pr.Head},
-		"base":     map[string]any{"ref": pr.Base},
+		"html_url":            fmt.Sprintf("https://github.com/%s/%s/pull/%d", s.Owner, s.Repo, pr.Number),
+		"head":                map[string]any{"ref": pr.Head, "label": s.Owner + ":" + pr.Head},
+		"base":                map[string]any{"ref": pr.Base},
+		"labels":              labelViews(pr.Labels),
+		"requested_reviewers": logins(pr.Reviewers, "login"),
+		"requested_teams":     logins(pr.TeamReviewers, "slug"),
+		"assignees":           logins(pr.Assignees, "login"),
+		"merged_at":           nil,
 	}
 	if pr.Merged {
 		v["merged_at"] = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC).Format(time.RFC3339)

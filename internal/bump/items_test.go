@@ -1,0 +1,90 @@
+package bump
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/winbake/winbake/internal/report"
+
+	"github.com/winbake/winbake/internal/testing/githttp"
+	"github.com/winbake/winbake/internal/testing/githubfake"
+	"github.com/winbake/winbake/internal/testing/testenv"
+)
+
+// TestHalfMadePRIsCompleted: labels, reviewers and assignees that failed
+// when the PR was opened are added by the next run, which says so.
+func TestHalfMadePRIsCompleted(t *testing.T) {
+	w := newHubWorld(t, map[string]string{"terraform/nodes.tf": monthsTF}, "pullRequest:\n  labels: [windows]\n  reviewers: [octocat]\n  assignees: [hubot]\n")
+	w.gh.Inject(githubfake.Fault{Match: "POST /repos/acme/infra/issues/1/labels", Status: 403, Message: "Resource not accessible by integration", Times: 1,
+		Headers: map[string]string{"X-Accepted-GitHub-Permissions": "issues=write; pull_requests=write"}})
+	b := w.baked("ami-01111111111111111", "2026-01-16T08:12:00Z")
+	o, err := w.run(b, githttp.ConfigHeader)
+	if err == nil || o.Operation != report.Created || o.Number != 1 || !strings.Contains(err.Error(), "the token lacks issues: write or pull-requests: write") {
+		t.Fatalf("first run: %+v %v", o, err)
+	}
+	o, err = w.run(b, githttp.ConfigHeader)
+	if err != nil || o.Operation != report.Updated {
+		t.Fatalf("second run: %+v %v", o, err)
+	}
+	pr := w.gh.PRs()[0]
+	if strings.Join(pr.Labels, ",") != "windows" || strings.Join(pr.Reviewers, ",") != "octocat" || strings.Join(pr.Assignees, ",") != "hubot" {
+		t.Errorf("PR %+v", pr)
+	}
+	writes := len(w.gh.Writes())
+	if o, err = w.run(b, githttp.ConfigHeader); err != nil || o.Operation != report.None || len(w.gh.Writes()) != writes {
+		t.Errorf("third run: %+v %v, writes %v", o, err, w.gh.Writes()[writes:])
+	}
+}
+
+// TestSignedCommitsKeepModesAndBytes: the API commit has the files' own
+// modes and bytes, so its tree is git's, and a rerun commits nothing.
+func TestSignedCommitsKeepModesAndBytes(t *testing.T) {
+	w := newHubWorld(t, map[string]string{
+		"terraform/nodes.tf": monthsTF,
+		"scripts/roll.sh":    "#!/bin/sh\n# roll nodes to " + stockEast + "\n",
+		"docs/notes.txt":     "caf\xe9: nodes run " + stockEast + "\n",
+	}, "pullRequest:\n  signCommits: true\n")
+	os.Chmod(filepath.Join(w.dev, "scripts/roll.sh"), 0o755)
+	testenv.Git(t, w.dev, "add", ".")
+	testenv.Git(t, w.dev, "commit", "--quiet", "-m", "executable")
+	testenv.Git(t, w.dev, "push", "--quiet", "origin", "main")
+	b := w.baked("ami-01111111111111111", "2026-01-16T08:12:00Z")
+	o, err := w.run(b, githttp.ConfigHeader)
+	if err != nil || o.Operation != report.Created || o.Changes != 3 {
+		t.Fatalf("%+v %v\n%s", o, err, w.out.String())
+	}
+	if mode := testenv.Git(t, w.bare, "ls-tree", "winbake/win", "scripts/roll.sh"); !strings.HasPrefix(mode, "100755 ") {
+		t.Errorf("roll.sh: %s", mode)
+	}
+	if notes := testenv.Git(t, w.bare, "cat-file", "blob", "winbake/win:docs/notes.txt"); notes != "caf\xe9: nodes run ami-01111111111111111" {
+		t.Errorf("notes.txt: %q", notes)
+	}
+	if len(w.gh.SignedCommits) != 1 || w.branchSHA() != w.gh.SignedCommits[0] {
+		t.Fatalf("branch %s, API commits %v", w.branchSHA(), w.gh.SignedCommits)
+	}
+	writes := len(w.gh.Writes())
+	o, err = w.run(b, githttp.ConfigHeader)
+	if err != nil || o.Operation != report.None || len(w.gh.SignedCommits) != 1 || len(w.gh.Writes()) != writes {
+		t.Errorf("rerun: %+v %v, commits %v, writes %v", o, err, w.gh.SignedCommits, w.gh.Writes()[writes:])
+	}
+}
+
+// TestPushRefusedIsOneLine: a token that may not push fails in one line
+// that names the permission; nothing else is written.
+func TestPushRefusedIsOneLine(t *testing.T) {
+	w := newHubWorld(t, map[string]string{"terraform/nodes.tf": monthsTF}, "")
+	b := w.baked("ami-01111111111111111", "2026-01-16T08:12:00Z")
+	dir := t.TempDir()
+	githttp.Checkout{Server: w.srv.URL(), Repository: "acme/infra", Token: checkoutToken, Persist: githttp.ConfigHeader}.Clone(t, dir)
+	img, _ := w.cfg.Image("win")
+	o, err := Image(t.Context(), Options{Dir: dir, Config: w.cfg, Mode: PullRequest, EC2: w.ec2, Out: &w.out,
+		GitHub: w.hubWithPushToken(checkoutToken)}, img, b)
+	if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "returned error: 403 (the token needs contents: write)") || o.Operation != report.Failed {
+		t.Fatalf("%+v %q", o, err)
+	}
+	if len(w.gh.Writes()) != 0 {
+		t.Errorf("GitHub writes after a refused push: %v", w.gh.Writes())
+	}
+}

@@ -1,0 +1,48 @@
+package git
+
+import (
+	"encoding/base64"
+	"net/url"
+	"strconv"
+)
+
+// Remote is a repository to fetch from and push to, and the token that
+// authenticates git there. With no token, git's own credentials apply.
+type Remote struct {
+	URL   string // a URL, or the name of a remote such as origin
+	Token string
+}
+
+// HTTPSRemote is a repository on a GitHub server (GITHUB_SERVER_URL) that
+// git reaches with token.
+func HTTPSRemote(server, repository, token string) Remote {
+	return Remote{URL: server + "/" + repository, Token: token}
+}
+
+// env gives git the token as an extra HTTP header through the environment
+// (GIT_CONFIG_COUNT, git 2.31 and later), so it is in no process argument,
+// no file and no URL. actions/checkout persists its own token under the
+// same key, http.<scheme://host>/.extraheader (src/git-auth-helper.ts),
+// either in .git/config or, from v6, in a file under RUNNER_TEMP that
+// .git/config includes. An empty value for that same key clears whatever
+// was persisted (git-config(1), http.extraHeader: "an empty value will
+// reset the extra headers to the empty list"); clearing the generic
+// http.extraheader would not reach the URL-specific one.
+func (r Remote) env() []string {
+	if r.Token == "" {
+		return nil
+	}
+	u, err := url.Parse(r.URL)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return nil
+	}
+	key := "http." + u.Scheme + "://" + u.Host + "/.extraheader"
+	header := "AUTHORIZATION: basic " + base64.StdEncoding.EncodeToString([]byte("x-access-token:"+r.Token))
+	pairs := [][2]string{{key, ""}, {key, header}}
+	env := []string{"GIT_CONFIG_COUNT=" + strconv.Itoa(len(pairs))}
+	for i, p := range pairs {
+		n := strconv.Itoa(i)
+		env = append(env, "GIT_CONFIG_KEY_"+n+"="+p[0], "GIT_CONFIG_VALUE_"+n+"="+p[1])
+	}
+	return env
+}
