@@ -1,0 +1,181 @@
+package prune
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/winbake/winbake/internal/amitag"
+	"github.com/winbake/winbake/internal/awsclient"
+)
+
+// Waiting for fast launch to be disabled: EC2 removes the pre-provisioned
+// snapshots first, which takes minutes.
+const (
+	fastLaunchPoll    = 15 * time.Second
+	fastLaunchTimeout = 20 * time.Minute
+)
+
+// preflight proves with DryRun that every change this region needs is
+// allowed, so that a missing permission stops the run before anything is
+// removed. EC2 answers DryRunOperation when the call would have been
+// allowed, UnauthorizedOperation when not.
+func (rp *regionPlan) preflight(ctx context.Context) error {
+	dry := aws.Bool(true)
+	var checks []error
+	for _, a := range rp.remove {
+		if a.FastLaunch != "" {
+			_, err := rp.ec2.DisableFastLaunch(ctx, &ec2.DisableFastLaunchInput{ImageId: aws.String(a.ID), DryRun: dry})
+			checks = append(checks, err)
+			break
+		}
+	}
+	if len(rp.remove) > 0 {
+		_, err := rp.ec2.DeregisterImage(ctx, &ec2.DeregisterImageInput{ImageId: aws.String(rp.remove[0].ID), DryRun: dry})
+		checks = append(checks, err)
+	}
+	tagged, deleted := false, false
+	for _, s := range rp.snaps {
+		if s.Decision != Delete {
+			continue
+		}
+		if !s.Earlier && !tagged {
+			_, err := rp.ec2.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{s.ID}, Tags: marks(s), DryRun: dry})
+			checks, tagged = append(checks, err), true
+		}
+		if !deleted {
+			_, err := rp.ec2.DeleteSnapshot(ctx, &ec2.DeleteSnapshotInput{SnapshotId: aws.String(s.ID), DryRun: dry})
+			checks, deleted = append(checks, err), true
+		}
+	}
+	for _, err := range checks {
+		if err != nil && awsclient.ErrorCode(err) != "DryRunOperation" {
+			return fmt.Errorf("%s: checking permissions before removing anything: %w", rp.region, awsclient.Explain(err))
+		}
+	}
+	return nil
+}
+
+// marks are the tags that make a snapshot recognisable as one to delete,
+// so that a run interrupted after deregistering its AMI is completed by the
+// next.
+func marks(s *Snap) []ec2types.Tag {
+	return []ec2types.Tag{
+		{Key: aws.String(amitag.PrunedFrom), Value: aws.String(s.AMI)},
+		{Key: aws.String(amitag.Image), Value: aws.String(s.Image)},
+	}
+}
+
+// apply removes the region's AMIs, oldest first: fast launch off (its
+// pre-provisioned snapshots go with it), snapshots marked, AMI
+// deregistered; then deletes the snapshots no registered AMI uses.
+func (o *Options) apply(ctx context.Context, rp *regionPlan) error {
+	var errs []error
+	gone := map[string]bool{}
+	for i := len(rp.remove) - 1; i >= 0; i-- {
+		a := rp.remove[i]
+		if err := o.removeAMI(ctx, rp, a); err != nil {
+			a.Decision, a.Reasons = Failed, []string{err.Error()}
+			errs = append(errs, fmt.Errorf("%s: %w", a.ID, err))
+			if ctx.Err() != nil {
+				return errors.Join(errs...)
+			}
+			continue
+		}
+		a.Decision = Removed
+		gone[a.ID] = true
+		o.logf("%s: %s %s deregistered", a.Image, rp.region, a.ID)
+	}
+	for _, s := range rp.snaps {
+		if s.Decision != Delete {
+			continue
+		}
+		if !s.Earlier && !gone[s.AMI] {
+			s.Decision, s.Reason = Left, "its AMI was not deregistered"
+			continue
+		}
+		_, err := rp.ec2.DeleteSnapshot(ctx, &ec2.DeleteSnapshotInput{SnapshotId: aws.String(s.ID)})
+		switch code := awsclient.ErrorCode(err); {
+		case err == nil:
+			s.Decision = Deleted
+			o.logf("%s: %s snapshot %s deleted (%d GiB)", s.Image, rp.region, s.ID, s.SizeGiB)
+		case code == "InvalidSnapshot.NotFound":
+			s.Decision, s.Reason = Left, "already deleted"
+		case code == "InvalidSnapshot.InUse":
+			s.Decision, s.Reason = Left, "in use: "+errorMessage(err)
+		default:
+			s.Decision, s.Reason = Left, err.Error()
+			errs = append(errs, fmt.Errorf("deleting snapshot %s: %w", s.ID, awsclient.Explain(err)))
+			if ctx.Err() != nil {
+				return errors.Join(errs...)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (o *Options) removeAMI(ctx context.Context, rp *regionPlan, a *AMI) error {
+	if a.FastLaunch != "" {
+		if err := o.disableFastLaunch(ctx, rp.ec2, a.ID); err != nil {
+			return err
+		}
+	}
+	var mine []string
+	for _, s := range rp.snaps {
+		if s.AMI == a.ID && s.Decision == Delete && !s.Earlier {
+			mine = append(mine, s.ID)
+			if _, err := rp.ec2.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{s.ID}, Tags: marks(s)}); err != nil {
+				return fmt.Errorf("marking snapshot %s for deletion: %w", s.ID, awsclient.Explain(err))
+			}
+		}
+	}
+	_, err := rp.ec2.DeregisterImage(ctx, &ec2.DeregisterImageInput{ImageId: aws.String(a.ID)})
+	if code := awsclient.ErrorCode(err); code == "InvalidAMIID.Unavailable" || code == "InvalidAMIID.NotFound" {
+		return nil // deregistered meanwhile
+	}
+	if err != nil {
+		return fmt.Errorf("deregistering: %w", awsclient.Explain(err))
+	}
+	return nil
+}
+
+// disableFastLaunch turns fast launch off and waits until EC2 has removed
+// the pre-provisioned snapshots and no longer lists the AMI.
+func (o *Options) disableFastLaunch(ctx context.Context, api EC2API, ami string) error {
+	if _, err := api.DisableFastLaunch(ctx, &ec2.DisableFastLaunchInput{ImageId: aws.String(ami)}); err != nil {
+		return fmt.Errorf("disabling Windows fast launch: %w", awsclient.Explain(err))
+	}
+	deadline := o.Clock.Now().Add(fastLaunchTimeout)
+	for {
+		out, err := api.DescribeFastLaunchImages(ctx, &ec2.DescribeFastLaunchImagesInput{ImageIds: []string{ami}})
+		if err != nil {
+			return fmt.Errorf("waiting for Windows fast launch to be disabled: %w", awsclient.Explain(err))
+		}
+		if len(out.FastLaunchImages) == 0 {
+			return nil
+		}
+		f := out.FastLaunchImages[0]
+		if f.State == ec2types.FastLaunchStateCodeDisablingFailed {
+			return fmt.Errorf("Windows fast launch could not be disabled (%s); the AMI is left", aws.ToString(f.StateTransitionReason))
+		}
+		if !o.Clock.Now().Before(deadline) {
+			return fmt.Errorf("Windows fast launch still %s after %s; the AMI is left for the next run", f.State, fastLaunchTimeout)
+		}
+		if err := o.Clock.Sleep(ctx, fastLaunchPoll); err != nil {
+			return err
+		}
+	}
+}
+
+func errorMessage(err error) string {
+	var ae interface{ ErrorMessage() string }
+	if errors.As(err, &ae) {
+		return ae.ErrorMessage()
+	}
+	return err.Error()
+}
