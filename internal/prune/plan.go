@@ -39,7 +39,7 @@ func (o *Options) plan(ctx context.Context, res *Result, region string, imgs []c
 	type found struct {
 		img   config.Image
 		cands []ec2types.Image
-		param string
+		param parameter
 	}
 	var all []found
 	var ids []string
@@ -48,13 +48,9 @@ func (o *Options) plan(ctx context.Context, res *Result, region string, imgs []c
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s: %w", region, img.Name, err)
 		}
-		name, value, err := o.outputParameter(ctx, region, img.Name)
+		param, err := o.outputParameter(ctx, region, img.Name)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s: %w", region, img.Name, err)
-		}
-		param := ""
-		if value != "" {
-			param = name + "\x00" + value
 		}
 		all = append(all, found{img, cands, param})
 		for _, c := range cands {
@@ -67,14 +63,16 @@ func (o *Options) plan(ctx context.Context, res *Result, region string, imgs []c
 	}
 	now := o.Clock.Now()
 	for _, f := range all {
+		u := uses{repository: refs, templates: templates, instances: running, param: f.param}
 		for i, c := range f.cands {
-			a := &AMI{Image: f.img.Name, Region: region, ID: aws.ToString(c.ImageId), Name: aws.ToString(c.Name), Created: created(c)}
+			a := &AMI{Image: f.img.Name, Region: region, ID: aws.ToString(c.ImageId), Name: aws.ToString(c.Name)}
+			a.Created, _ = created(c)
 			for _, d := range c.BlockDeviceMappings {
 				if d.Ebs != nil && aws.ToString(d.Ebs.SnapshotId) != "" {
 					a.Snapshots = append(a.Snapshots, aws.ToString(d.Ebs.SnapshotId))
 				}
 			}
-			a.Reasons = o.keepReasons(a, c, i, now, refs, templates, running, f.param)
+			a.Reasons = o.keepReasons(a, c, i, now, u)
 			a.Decision = Keep
 			if len(a.Reasons) == 0 {
 				a.Decision = Remove
@@ -93,27 +91,37 @@ func (o *Options) plan(ctx context.Context, res *Result, region string, imgs []c
 	return rp, nil
 }
 
+// uses are what keep AMIs besides their age and tags, each by AMI ID with
+// a description: where the repository names it, the launch template and
+// the instance that use it, and the image's SSM output parameter.
+type uses struct {
+	repository, templates, instances map[string]string
+	param                            parameter
+}
+
 // keepReasons lists every rule that keeps an AMI; none means remove it.
 // i is its place among its image's candidates, newest first.
-func (o *Options) keepReasons(a *AMI, c ec2types.Image, i int, now time.Time, refs, templates, running map[string]string, param string) []string {
+func (o *Options) keepReasons(a *AMI, c ec2types.Image, i int, now time.Time, u uses) []string {
 	var why []string
 	if i < o.Keep {
 		why = append(why, fmt.Sprintf("one of the newest %d of %s in %s", o.Keep, a.Image, a.Region))
 	}
-	if age := now.Sub(a.Created); age < o.MinAge {
+	if _, ok := created(c); !ok {
+		why = append(why, fmt.Sprintf("its creation date %q cannot be read", aws.ToString(c.CreationDate)))
+	} else if now.Sub(a.Created) < o.MinAge {
 		why = append(why, fmt.Sprintf("younger than %s (created %s)", FormatAge(o.MinAge), a.Created.Format("2006-01-02")))
 	}
-	if where, ok := refs[a.ID]; ok {
+	if where, ok := u.repository[a.ID]; ok {
 		why = append(why, "written in the repository at "+where)
 	}
-	if lt, ok := templates[a.ID]; ok {
+	if lt, ok := u.templates[a.ID]; ok {
 		why = append(why, "used by "+lt)
 	}
-	if in, ok := running[a.ID]; ok {
+	if in, ok := u.instances[a.ID]; ok {
 		why = append(why, "run by "+in)
 	}
-	if name, value, ok := strings.Cut(param, "\x00"); ok && value == a.ID {
-		why = append(why, "current value of SSM parameter "+name)
+	if u.param.value != "" && u.param.value == a.ID {
+		why = append(why, "current value of SSM parameter "+u.param.name)
 	}
 	for _, t := range c.Tags {
 		if aws.ToString(t.Key) == amitag.Keep {
@@ -129,13 +137,11 @@ func (o *Options) keepReasons(a *AMI, c ec2types.Image, i int, now time.Time, re
 	return why
 }
 
-func created(c ec2types.Image) time.Time {
+// created is the AMI's creation date; an AMI whose date cannot be read is
+// kept for it, never taken for old.
+func created(c ec2types.Image) (time.Time, bool) {
 	t, err := time.Parse(time.RFC3339, aws.ToString(c.CreationDate))
-	if err != nil {
-		// An unreadable date must never make an AMI look old.
-		return time.Now().Add(24 * time.Hour)
-	}
-	return t
+	return t, err == nil
 }
 
 // candidates lists the AMIs this account owns tagged winbake:image=<name>,
@@ -155,7 +161,11 @@ func candidates(ctx context.Context, api EC2API, image string) ([]ec2types.Image
 		}
 		out = append(out, page.Images...)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return created(out[i]).After(created(out[j])) })
+	sort.SliceStable(out, func(i, j int) bool {
+		a, _ := created(out[i])
+		b, _ := created(out[j])
+		return a.After(b)
+	})
 	return out, nil
 }
 

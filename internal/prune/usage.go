@@ -88,20 +88,24 @@ func instanceImages(ctx context.Context, api EC2API, ids []string) (map[string]s
 	return out, nil
 }
 
-// outputParameter reads the image's SSM output parameter in the region:
-// its name and value, or "" when none is configured or set.
-func (o *Options) outputParameter(ctx context.Context, region, image string) (string, string, error) {
+// parameter is the image's SSM output parameter in a region.
+type parameter struct{ name, value string }
+
+// outputParameter reads the image's SSM output parameter in the region;
+// its value is "" when none is configured or set.
+func (o *Options) outputParameter(ctx context.Context, region, image string) (parameter, error) {
 	tmpl := o.Config.ImageBuilder.SSMParameter
 	if tmpl == "" {
-		return "", "", nil
+		return parameter{}, nil
 	}
-	name := strings.ReplaceAll(tmpl, "{image}", image)
-	out, err := o.SSM(region).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
+	p := parameter{name: strings.ReplaceAll(tmpl, "{image}", image)}
+	out, err := o.SSM(region).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(p.name)})
 	if awsclient.ErrorCode(err) == "ParameterNotFound" {
-		return name, "", nil
+		return p, nil
 	}
 	if err != nil {
-		return "", "", fmt.Errorf("reading SSM parameter %s: %w", name, awsclient.Explain(err))
+		return p, fmt.Errorf("reading SSM parameter %s: %w", p.name, awsclient.Explain(err))
 	}
-	return name, aws.ToString(out.Parameter.Value), nil
+	p.value = aws.ToString(out.Parameter.Value)
+	return p, nil
 }
