@@ -21,11 +21,12 @@ const (
 	fastLaunchTimeout = 20 * time.Minute
 )
 
-// preflight proves with DryRun that every change this region needs is
+// check proves with DryRun that the changes this region needs are
 // allowed, so that a missing permission stops the run before anything is
 // removed. EC2 answers DryRunOperation when the call would have been
-// allowed, UnauthorizedOperation when not.
-func (rp *regionPlan) preflight(ctx context.Context) error {
+// allowed, UnauthorizedOperation when not. DeleteSnapshot is checked by
+// mark, once the snapshots carry the tags a policy may require.
+func (rp *regionPlan) check(ctx context.Context) error {
 	dry := aws.Bool(true)
 	var checks []error
 	for _, a := range rp.remove {
@@ -39,20 +40,42 @@ func (rp *regionPlan) preflight(ctx context.Context) error {
 		_, err := rp.ec2.DeregisterImage(ctx, &ec2.DeregisterImageInput{ImageId: aws.String(rp.remove[0].ID), DryRun: dry})
 		checks = append(checks, err)
 	}
-	tagged, deleted := false, false
+	for _, s := range rp.snaps {
+		if s.Decision == Delete && !s.Earlier {
+			_, err := rp.ec2.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{s.ID}, Tags: marks(s), DryRun: dry})
+			checks = append(checks, err)
+			break
+		}
+	}
+	return rp.allowed(checks)
+}
+
+// mark tags the snapshots to delete (a change, but no removal), then
+// proves DeleteSnapshot is allowed on them.
+func (rp *regionPlan) mark(ctx context.Context) error {
+	var first *Snap
 	for _, s := range rp.snaps {
 		if s.Decision != Delete {
 			continue
 		}
-		if !s.Earlier && !tagged {
-			_, err := rp.ec2.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{s.ID}, Tags: marks(s), DryRun: dry})
-			checks, tagged = append(checks, err), true
+		if first == nil {
+			first = s
 		}
-		if !deleted {
-			_, err := rp.ec2.DeleteSnapshot(ctx, &ec2.DeleteSnapshotInput{SnapshotId: aws.String(s.ID), DryRun: dry})
-			checks, deleted = append(checks, err), true
+		if s.Earlier {
+			continue
+		}
+		if _, err := rp.ec2.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{s.ID}, Tags: marks(s)}); err != nil {
+			return fmt.Errorf("%s: marking snapshot %s for deletion: %w", rp.region, s.ID, awsclient.Explain(err))
 		}
 	}
+	if first == nil {
+		return nil
+	}
+	_, err := rp.ec2.DeleteSnapshot(ctx, &ec2.DeleteSnapshotInput{SnapshotId: aws.String(first.ID), DryRun: aws.Bool(true)})
+	return rp.allowed([]error{err})
+}
+
+func (rp *regionPlan) allowed(checks []error) error {
 	for _, err := range checks {
 		if err != nil && awsclient.ErrorCode(err) != "DryRunOperation" {
 			return fmt.Errorf("%s: checking permissions before removing anything: %w", rp.region, awsclient.Explain(err))
@@ -72,8 +95,8 @@ func marks(s *Snap) []ec2types.Tag {
 }
 
 // apply removes the region's AMIs, oldest first: fast launch off (its
-// pre-provisioned snapshots go with it), snapshots marked, AMI
-// deregistered; then deletes the snapshots no registered AMI uses.
+// pre-provisioned snapshots go with it), AMI deregistered; then deletes
+// their marked snapshots that no registered AMI uses.
 func (o *Options) apply(ctx context.Context, rp *regionPlan) error {
 	var errs []error
 	gone := map[string]bool{}
@@ -123,15 +146,6 @@ func (o *Options) removeAMI(ctx context.Context, rp *regionPlan, a *AMI) error {
 	if a.FastLaunch != "" {
 		if err := o.disableFastLaunch(ctx, rp.ec2, a.ID); err != nil {
 			return err
-		}
-	}
-	var mine []string
-	for _, s := range rp.snaps {
-		if s.AMI == a.ID && s.Decision == Delete && !s.Earlier {
-			mine = append(mine, s.ID)
-			if _, err := rp.ec2.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{s.ID}, Tags: marks(s)}); err != nil {
-				return fmt.Errorf("marking snapshot %s for deletion: %w", s.ID, awsclient.Explain(err))
-			}
 		}
 	}
 	_, err := rp.ec2.DeregisterImage(ctx, &ec2.DeregisterImageInput{ImageId: aws.String(a.ID)})

@@ -163,9 +163,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		res.Total()
 		return res, nil
 	}
-	// Every permission is proven before anything changes.
+	// Every permission is proven before anything is removed.
 	for _, rp := range plans {
-		if err := rp.preflight(ctx); err != nil {
+		if err := rp.check(ctx); err != nil {
+			return nil, err
+		}
+	}
+	for _, rp := range plans {
+		if err := rp.mark(ctx); err != nil {
 			return nil, err
 		}
 	}
