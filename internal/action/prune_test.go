@@ -47,6 +47,11 @@ func TestPruneCommand(t *testing.T) {
 		if !strings.Contains(string(outputs), "removed-ami-ids<<") || !strings.Contains(string(outputs), "\n"+removed+"\n") {
 			t.Errorf("apply=%q: outputs:\n%s", apply, outputs)
 		}
+		for _, c := range aws.Calls() {
+			if _, op, _ := strings.Cut(c.Action, ":"); apply == "" && (c.DryRun || !strings.HasPrefix(op, "Describe") && !strings.HasPrefix(op, "Get")) {
+				t.Errorf("report only, the action called %+v", c)
+			}
+		}
 		if got := aws.Deregistered("us-east-1", amis[3]); got != (apply == "true") {
 			t.Errorf("apply=%q: deregistered = %v", apply, got)
 		}
