@@ -500,3 +500,39 @@ func TestRunStoppedBeforeDeregisteringLeavesAnOrdinaryAMI(t *testing.T) {
 		t.Error("its snapshot is left")
 	}
 }
+
+// A snapshot deletion that fails midway (the DryRun passed) is reported,
+// the other snapshots are still deleted, and the next run deletes the one
+// left, which its tags make recognisable.
+func TestFailedSnapshotDeletionIsRetriedByTheNextRun(t *testing.T) {
+	w := newWorld(t)
+	o := w.options(t, true)
+	o.Regions = []string{east}
+	w.aws.AddFault(awsfake.Fault{Action: "ec2:DeleteSnapshot", After: 2, Times: 1, Status: 400, Code: "IncorrectState", Message: "The snapshot is being copied"})
+	res, err := Run(context.Background(), o)
+	if err == nil || !strings.Contains(err.Error(), "IncorrectState") {
+		t.Fatalf("err = %v", err)
+	}
+	var failed *Snap
+	deleted := 0
+	for _, s := range res.Snapshots {
+		switch s.Decision {
+		case Left:
+			if strings.Contains(s.Reason, "IncorrectState") {
+				failed = s
+			}
+		case Deleted:
+			deleted++
+		}
+	}
+	if failed == nil || deleted != 4 {
+		t.Fatalf("snapshots: %d deleted, failed %+v", deleted, failed)
+	}
+	again, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := w.aws.FindSnapshot(east, failed.ID); ok || len(again.Snapshots) != 1 || !again.Snapshots[0].Earlier || again.Snapshots[0].Decision != Deleted {
+		t.Errorf("the next run: %+v", again.Snapshots)
+	}
+}

@@ -40,7 +40,11 @@ type Fault struct {
 	Code    string
 	Message string
 	Times   int // how many calls fail; 0 means all
-	used    int
+	// After lets this many matching calls through first, to fail a run
+	// midway.
+	After  int
+	used   int
+	passed int
 }
 
 // Server is the fake. Its exported methods seed and inspect state.
@@ -274,6 +278,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) checkLocked(req *request, action string) *apiError {
 	for _, f := range s.faults {
 		if (f.Action == action || f.Action == "*") && (f.Times == 0 || f.used < f.Times) {
+			if f.passed < f.After {
+				f.passed++
+				continue
+			}
 			f.used++
 			return &apiError{f.Status, f.Code, f.Message}
 		}
