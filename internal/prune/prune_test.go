@@ -536,3 +536,30 @@ func TestFailedSnapshotDeletionIsRetriedByTheNextRun(t *testing.T) {
 		t.Errorf("the next run: %+v", again.Snapshots)
 	}
 }
+
+// The newest N are counted per image and per region.
+func TestNewestAreCountedPerImageAndRegion(t *testing.T) {
+	w := newWorld(t)
+	o := w.options(t, false)
+	o.Images = nil
+	res, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, a := range res.AMIs {
+		if len(a.Reasons) > 0 && strings.HasPrefix(a.Reasons[0], "one of the newest 2 of "+a.Image+" in "+a.Region) {
+			count[a.Image+" "+a.Region]++
+		}
+		if a.Image == "linux-side" && a.Region != east {
+			t.Errorf("linux-side is not configured for %s: %+v", a.Region, a)
+		}
+	}
+	want := map[string]int{"win us-east-1": 2, "win eu-west-1": 2, "linux-side us-east-1": 2}
+	if fmt.Sprint(count) != fmt.Sprint(want) {
+		t.Errorf("newest kept: %v, want %v", count, want)
+	}
+	if a := find(res, w.others[len(w.others)-1]); a == nil || a.Decision != Remove {
+		t.Errorf("the oldest linux-side AMI: %+v", a)
+	}
+}
