@@ -1,5 +1,5 @@
 // Package action is winbake as a GitHub Action: it reads the action's
-// inputs from the environment, runs plan, bake and bump, and reports
+// inputs from the environment, runs plan, bake and bump (or prune), and reports
 // through workflow commands: log groups, masks, annotations on the config
 // file's lines, outputs and a job summary.
 package action
@@ -26,12 +26,12 @@ import (
 )
 
 // Commands the action runs.
-var commands = map[string]bool{"plan": true, "bake": true, "bump": true, "all": true}
+var commands = map[string]bool{"plan": true, "bake": true, "bump": true, "all": true, "prune": true}
 
 // inputs are the action's inputs, as action.yml declares them.
 type inputs struct {
 	config, command, builder, bakeFile, token string
-	dryRun                                    bool
+	dryRun, apply                             bool
 	labels, reviewers                         []string
 	draft                                     string
 }
@@ -103,6 +103,9 @@ func Run(ctx context.Context, host pipeline.Host, stdout io.Writer) error {
 	summary.WriteString("## winbake\n\n")
 	defer func() { r.gha.AddStepSummary(summary.String()) }()
 
+	if in.command == "prune" {
+		return r.prune(ctx, env, cfg, in.apply, &summary)
+	}
 	var p *plan.Plan
 	if in.command != "bump" {
 		if p, err = r.plan(ctx, env, cfg, out, &summary); err != nil {
@@ -157,8 +160,11 @@ func (r *runner) inputs() (inputs, error) {
 	if in.dryRun, err = parseBool(gha.GetInput("dry-run")); err != nil {
 		return in, r.fail("winbake dry-run", "input dry-run: %v", err)
 	}
+	if in.apply, err = parseBool(gha.GetInput("apply")); err != nil {
+		return in, r.fail("winbake apply", "input apply: %v", err)
+	}
 	if !commands[in.command] {
-		return in, r.fail("winbake command", "input command: %q is not a winbake command; expected plan, bake, bump or all", in.command)
+		return in, r.fail("winbake command", "input command: %q is not a winbake command; expected plan, bake, bump, all or prune", in.command)
 	}
 	if in.builder != "" {
 		if err := bake.CheckBuilder(in.builder); err != nil {

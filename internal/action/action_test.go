@@ -50,8 +50,9 @@ func TestBadInputsStopBeforeAWS(t *testing.T) {
 		want   string
 	}{
 		{"missing config", map[string]string{}, "", "::error title=winbake config::config .github/winbake.yaml not found in the repository: add it (see examples/winbake.yaml) or point the config input at it"},
-		{"unknown command", map[string]string{"command": "deploy"}, goodConfig, `::error title=winbake command::input command: "deploy" is not a winbake command; expected plan, bake, bump or all`},
+		{"unknown command", map[string]string{"command": "deploy"}, goodConfig, `::error title=winbake command::input command: "deploy" is not a winbake command; expected plan, bake, bump, all or prune`},
 		{"bad dry-run", map[string]string{"dry-run": "maybe"}, goodConfig, `input dry-run: "maybe" is not true or false`},
+		{"bad apply", map[string]string{"command": "prune", "apply": "maybe"}, goodConfig, `::error title=winbake apply::input apply: "maybe" is not true or false`},
 		{"bump without bake file", map[string]string{"command": "bump"}, goodConfig, "::error title=winbake bake-file::command bump needs the bake-file input"},
 		{"bake file that does not exist", map[string]string{"command": "bump", "bake-file": "nope.json"}, goodConfig, "::error title=winbake bake-file::input bake-file: reading the bake file"},
 		{"config errors are annotated on their lines", map[string]string{}, goodConfig + "    volumeSise: 80\n", "::error col=5,file=.github/winbake.yaml,line=6,title=winbake.yaml::images[0].volumeSise: unknown field"},

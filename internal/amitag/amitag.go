@@ -16,6 +16,11 @@ const (
 	BaseAMI    = "winbake:base-ami"
 	Updates    = "winbake:updates"
 	CacheCount = "winbake:cache-count"
+	// Keep on an AMI keeps prune from removing it, whatever its value.
+	Keep = "winbake:keep"
+	// PrunedFrom marks a snapshot prune is about to free, with the ID of
+	// its AMI, so a run stopped after deregistering is completed by the next.
+	PrunedFrom = "winbake:pruned-from"
 )
 
 // Cache is the key of the i-th cached image's tag.

@@ -4,11 +4,9 @@ import (
 	"encoding/base64"
 	"encoding/xml"
 	"fmt"
-	"path"
 	"slices"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -25,6 +23,11 @@ type Image struct {
 	State      string // available, pending, failed
 	Public     bool
 	Tags       map[string]string
+	// Devices is the block device mapping: the AMI's EBS snapshots.
+	Devices []BlockDevice
+	// DeregistrationProtection is "" or "disabled" when off, else
+	// "enabled-with-cooldown" or "enabled-without-cooldown".
+	DeregistrationProtection string
 }
 
 // AddImage stores an AMI in a region and returns its ID (generated when
@@ -80,26 +83,20 @@ func indexed(form map[string][]string, key string) []string {
 	}
 }
 
+// describeImages follows
+// https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeImages.html
+// for ImageId.N, Owner.N (an account, "self", or an alias such as
+// "amazon") and the filters name, state, image-id, owner-id, tag:<key>,
+// tag-key and block-device-mapping.snapshot-id. An AMI deregistered
+// through the API is no longer listed.
 func (s *Server) describeImages(req *request) (any, *apiError) {
 	ids := indexed(req.form, "ImageId")
 	owners := indexed(req.form, "Owner")
-	type filter struct {
-		name   string
-		values []string
-	}
-	var filters []filter
-	for i := 1; ; i++ {
-		p := "Filter." + strconv.Itoa(i)
-		name := req.form.Get(p + ".Name")
-		if name == "" {
-			break
-		}
-		filters = append(filters, filter{name, indexed(req.form, p+".Value")})
-	}
+	filters := ec2Filters(req.form)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, id := range ids {
-		if _, ok := s.images[req.region][id]; !ok {
+		if _, ok := s.images[req.region][id]; !ok && !s.deregistered[req.region+"/"+id] {
 			return nil, errorf(400, "InvalidAMIID.NotFound", "The image id '[%s]' does not exist", id)
 		}
 	}
@@ -107,64 +104,44 @@ func (s *Server) describeImages(req *request) (any, *apiError) {
 		if len(ids) > 0 && !slices.Contains(ids, img.ID) {
 			return false
 		}
-		if len(owners) > 0 {
-			ok := false
-			for _, o := range owners {
-				ok = ok || o == img.Owner || (o == "self" && img.Owner == Account) || o == img.OwnerAlias && o != ""
-			}
-			if !ok {
-				return false
-			}
+		if len(owners) > 0 && !ownedBy(owners, img.Owner) && !(img.OwnerAlias != "" && slices.Contains(owners, img.OwnerAlias)) {
+			return false
 		}
-		for _, f := range filters {
-			var have string
-			switch {
-			case f.name == "name":
-				have = img.Name
-			case f.name == "state":
-				have = img.State
-			case f.name == "image-id":
-				have = img.ID
-			case strings.HasPrefix(f.name, "tag:"):
-				v, ok := img.Tags[strings.TrimPrefix(f.name, "tag:")]
-				if !ok {
-					return false
+		return filters.match(func(name string) ([]string, bool) {
+			switch name {
+			case "name":
+				return []string{img.Name}, true
+			case "state":
+				return []string{img.State}, true
+			case "image-id":
+				return []string{img.ID}, true
+			case "owner-id":
+				return []string{img.Owner}, true
+			case "block-device-mapping.snapshot-id":
+				var snaps []string
+				for _, d := range img.Devices {
+					snaps = append(snaps, d.SnapshotID)
 				}
-				have = v
-			default:
-				return false
+				return snaps, true
 			}
-			ok := false
-			for _, want := range f.values {
-				m, _ := path.Match(want, have)
-				ok = ok || m
-			}
-			if !ok {
-				return false
-			}
-		}
-		return true
+			return tagFilter(name, img.Tags)
+		})
 	}
 	resp := describeImagesResponse{XMLNS: ec2NS, RequestID: "fake"}
-	var keys []string
-	for id := range s.images[req.region] {
-		keys = append(keys, id)
-	}
-	sort.Strings(keys)
-	for _, id := range keys {
+	for _, id := range sortedKeys(s.images[req.region]) {
 		img := s.images[req.region][id]
 		if !matches(img) {
 			continue
 		}
 		item := imageItem{ID: img.ID, Name: img.Name, Owner: img.Owner, Alias: img.OwnerAlias, State: img.State, Public: img.Public,
-			Created: img.Created.UTC().Format("2006-01-02T15:04:05.000Z"), Platform: "windows"}
-		var tagKeys []string
-		for k := range img.Tags {
-			tagKeys = append(tagKeys, k)
+			Created: img.Created.UTC().Format("2006-01-02T15:04:05.000Z"), Platform: "windows", Tags: tagItems(img.Tags),
+			RootDeviceType: "ebs", RootDeviceName: "/dev/sda1", DeregistrationProtection: img.DeregistrationProtection}
+		if item.DeregistrationProtection == "" {
+			item.DeregistrationProtection = "disabled"
 		}
-		sort.Strings(tagKeys)
-		for _, k := range tagKeys {
-			item.Tags = append(item.Tags, tagItem{k, img.Tags[k]})
+		for _, d := range img.Devices {
+			item.Devices = append(item.Devices, blockDeviceItem{DeviceName: d.DeviceName,
+				EBS: ebsItem{SnapshotID: d.SnapshotID, SizeGiB: d.SizeGiB, DeleteOnTermination: true, VolumeType: "gp3"}})
 		}
 		resp.Images = append(resp.Images, item)
 	}
@@ -190,6 +167,23 @@ type imageItem struct {
 	Created  string    `xml:"creationDate"`
 	Platform string    `xml:"platform"`
 	Tags     []tagItem `xml:"tagSet>item"`
+
+	RootDeviceType           string            `xml:"rootDeviceType"`
+	RootDeviceName           string            `xml:"rootDeviceName"`
+	Devices                  []blockDeviceItem `xml:"blockDeviceMapping>item"`
+	DeregistrationProtection string            `xml:"deregistrationProtection"`
+}
+
+type blockDeviceItem struct {
+	DeviceName string  `xml:"deviceName"`
+	EBS        ebsItem `xml:"ebs"`
+}
+
+type ebsItem struct {
+	SnapshotID          string `xml:"snapshotId"`
+	SizeGiB             int32  `xml:"volumeSize"`
+	DeleteOnTermination bool   `xml:"deleteOnTermination"`
+	VolumeType          string `xml:"volumeType"`
 }
 
 type tagItem struct {

@@ -25,6 +25,12 @@ const Account = "123456789012"
 type Call struct {
 	Action string // IAM action, such as "ssm:GetParameter"
 	Region string
+	// Target is the resource an EC2 call names first (ImageId,
+	// SnapshotId, ResourceId.1), to check the order of calls on one
+	// resource.
+	Target string
+	// DryRun marks an EC2 call made with DryRun=true, which changes nothing.
+	DryRun bool
 }
 
 // Fault makes matching calls fail.
@@ -34,7 +40,11 @@ type Fault struct {
 	Code    string
 	Message string
 	Times   int // how many calls fail; 0 means all
-	used    int
+	// After lets this many matching calls through first, to fail a run
+	// midway.
+	After  int
+	used   int
+	passed int
 }
 
 // Server is the fake. Its exported methods seed and inspect state.
@@ -49,6 +59,13 @@ type Server struct {
 	images map[string]map[string]*Image // region → AMI ID → image
 	nextID int
 
+	snapshots       map[string]map[string]*Snapshot   // region → ID → snapshot
+	deregistered    map[string]bool                   // "region/AMI ID"
+	launchTemplates map[string][]*LaunchTemplate      // region → templates
+	instances       map[string][]*Instance            // region → instances
+	fastLaunch      map[string]map[string]*fastLaunch // region → AMI ID → state
+	afterCall       func(Call)
+
 	// ECRPassword is what GetAuthorizationToken hands out, as user AWS.
 	ECRPassword string
 
@@ -61,10 +78,15 @@ type Server struct {
 // New starts a fake on a loopback port. Stop it with Close.
 func New() *Server {
 	s := &Server{
-		params:      map[string]map[string]string{},
-		images:      map[string]map[string]*Image{},
-		ECRPassword: "ecr-password-from-the-fake",
-		Clock:       NewClock(),
+		params:          map[string]map[string]string{},
+		images:          map[string]map[string]*Image{},
+		snapshots:       map[string]map[string]*Snapshot{},
+		deregistered:    map[string]bool{},
+		launchTemplates: map[string][]*LaunchTemplate{},
+		instances:       map[string][]*Instance{},
+		fastLaunch:      map[string]map[string]*fastLaunch{},
+		ECRPassword:     "ecr-password-from-the-fake",
+		Clock:           NewClock(),
 	}
 	s.ib = newImageBuilder(s)
 	s.httpServer = httptest.NewServer(s)
@@ -93,6 +115,15 @@ func (s *Server) AddFault(f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, &f)
+}
+
+// AfterCall makes the fake call f after answering each call (nil stops
+// it): a test stops a run at a chosen point with it, as a killed process
+// would stop.
+func (s *Server) AfterCall(f func(Call)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.afterCall = f
 }
 
 // Calls returns the calls so far.
@@ -213,7 +244,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	iamAction := req.service + ":" + req.action
 	s.mu.Lock()
-	s.calls = append(s.calls, Call{Action: iamAction, Region: req.region})
+	call := Call{Action: iamAction, Region: req.region}
+	if req.proto == ec2Query {
+		call.DryRun = req.form.Get("DryRun") == "true"
+		for _, k := range []string{"ImageId", "SnapshotId", "ResourceId.1"} {
+			if v := req.form.Get(k); v != "" && call.Target == "" {
+				call.Target = v
+			}
+		}
+	}
+	s.calls = append(s.calls, call)
+	after := s.afterCall
 	if err == nil {
 		err = s.checkLocked(req, iamAction)
 	}
@@ -225,15 +266,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		writeError(w, req, err)
-		return
+	} else {
+		writeResult(w, req, out)
 	}
-	writeResult(w, req, out)
+	if after != nil {
+		after(call)
+	}
 }
 
 // checkLocked applies the policy and injected faults.
 func (s *Server) checkLocked(req *request, action string) *apiError {
 	for _, f := range s.faults {
 		if (f.Action == action || f.Action == "*") && (f.Times == 0 || f.used < f.Times) {
+			if f.passed < f.After {
+				f.passed++
+				continue
+			}
 			f.used++
 			return &apiError{f.Status, f.Code, f.Message}
 		}
@@ -253,6 +301,13 @@ func (s *Server) checkLocked(req *request, action string) *apiError {
 }
 
 func (s *Server) dispatch(req *request) (any, *apiError) {
+	// A permitted DryRun call changes nothing and answers DryRunOperation,
+	// with HTTP 412 (every action's DryRun parameter in the EC2 API
+	// reference; errors-overview: "the request would have succeeded, but
+	// the DryRun parameter was used"). A denied one was answered above.
+	if req.proto == ec2Query && req.form.Get("DryRun") == "true" {
+		return nil, errorf(412, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
+	}
 	switch req.service + ":" + req.action {
 	case "ssm:GetParameter":
 		return s.getParameter(req)
@@ -260,6 +315,24 @@ func (s *Server) dispatch(req *request) (any, *apiError) {
 		return s.putParameter(req)
 	case "ec2:DescribeImages":
 		return s.describeImages(req)
+	case "ec2:DeregisterImage":
+		return s.deregisterImage(req)
+	case "ec2:DescribeSnapshots":
+		return s.describeSnapshots(req)
+	case "ec2:DeleteSnapshot":
+		return s.deleteSnapshot(req)
+	case "ec2:CreateTags":
+		return s.createTags(req)
+	case "ec2:DescribeTags":
+		return s.describeTags(req)
+	case "ec2:DescribeLaunchTemplateVersions":
+		return s.describeLaunchTemplateVersions(req)
+	case "ec2:DescribeInstances":
+		return s.describeInstances(req)
+	case "ec2:DescribeFastLaunchImages":
+		return s.describeFastLaunchImages(req)
+	case "ec2:DisableFastLaunch":
+		return s.disableFastLaunch(req)
 	case "ec2:DescribeSubnets":
 		return s.describeSubnets(req)
 	case "ecr:GetAuthorizationToken":
