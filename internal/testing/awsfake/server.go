@@ -301,10 +301,12 @@ func (s *Server) checkLocked(req *request, action string) *apiError {
 }
 
 func (s *Server) dispatch(req *request) (any, *apiError) {
-	// A permitted DryRun call changes nothing and answers DryRunOperation,
-	// with HTTP 412 (every action's DryRun parameter in the EC2 API
-	// reference; errors-overview: "the request would have succeeded, but
-	// the DryRun parameter was used"). A denied one was answered above.
+	// A permitted DryRun call changes nothing and answers DryRunOperation
+	// (every action's DryRun parameter in the EC2 API reference;
+	// errors-overview: "the request would have succeeded, but the DryRun
+	// parameter was used") with "412 Precondition Failed", the status a
+	// real EC2 response shows (recorded in getmoto/moto issue 1980). A
+	// denied one was answered above.
 	if req.proto == ec2Query && req.form.Get("DryRun") == "true" {
 		return nil, errorf(412, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
 	}
