@@ -1,13 +1,8 @@
 package components
 
 import (
-	"encoding/json"
 	"flag"
-	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -140,53 +135,6 @@ func TestComponentTooLarge(t *testing.T) {
 	_, err := Component(img, cache)
 	if err == nil || !strings.Contains(err.Error(), "over Image Builder's inline limit of 16000") {
 		t.Fatalf("err = %v, want the inline limit error", err)
-	}
-}
-
-// TestPowerShellSyntax parses every embedded script, and the PowerShell
-// inside every rendered component, with the tree-sitter grammar.
-func TestPowerShellSyntax(t *testing.T) {
-	grammar := testenv.PowerShellGrammar(t)
-	type source struct {
-		Name   string `json:"name"`
-		Source string `json:"source"`
-	}
-	var sources []source
-	for _, name := range ScriptNames() {
-		sources = append(sources, source{"components/scripts/" + name, Script(name)})
-	}
-	files := renderAll(t, testPins)
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		if !strings.HasSuffix(name, ComponentFile) {
-			continue
-		}
-		for i, cmd := range commandsOf(t, files[name]) {
-			sources = append(sources, source{fmt.Sprintf("%s#command%d", name, i), cmd})
-		}
-	}
-	// A script with a syntax error must be caught, or the check proves nothing.
-	sources = append(sources, source{"broken.ps1", "function f { if ($x -eq 1 { }"})
-	in, _ := json.Marshal(sources)
-	cmd := exec.Command("node", filepath.Join(testenv.RepoRoot(), "scripts", "pssyntax.cjs"), "-")
-	cmd.Env = append(os.Environ(), "PSGRAMMAR_DIR="+grammar)
-	cmd.Stdin = strings.NewReader(string(in))
-	out, _ := cmd.CombinedOutput()
-	var bad []string
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		if strings.Contains(line, ": unexpected") || strings.Contains(line, ": missing") {
-			bad = append(bad, line)
-		}
-	}
-	if len(bad) != 1 || !strings.HasPrefix(bad[0], "broken.ps1:") {
-		t.Errorf("syntax errors other than the planted one, or the planted one not found:\n%s", out)
-	}
-	if !strings.Contains(string(out), fmt.Sprintf("checked %d PowerShell sources", len(sources))) {
-		t.Errorf("checker did not check all %d sources:\n%s", len(sources), out)
 	}
 }
 

@@ -1,0 +1,148 @@
+package components
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/winbake/winbake/internal/testenv"
+)
+
+// psSource is one PowerShell text for scripts/pssyntax.cjs.
+type psSource struct {
+	Name   string `json:"name"`
+	Source string `json:"source"`
+}
+
+// psFinding is one line of the checker: a syntax error or a 5.1 trap.
+type psFinding struct {
+	Name, Rule, Line string
+}
+
+var findingLine = regexp.MustCompile(`^(.+?):(\d+):(\d+): (?:trap ([a-z-]+):|unexpected|missing)`)
+
+// checkPowerShell runs the tree-sitter checker over sources and returns
+// every finding; rule is "syntax" for a syntax error.
+func checkPowerShell(t *testing.T, sources []psSource) []psFinding {
+	t.Helper()
+	in, err := json.Marshal(sources)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("node", filepath.Join(testenv.RepoRoot(), "scripts", "pssyntax.cjs"), "-")
+	cmd.Env = append(os.Environ(), "PSGRAMMAR_DIR="+testenv.PowerShellGrammar(t))
+	cmd.Stdin = strings.NewReader(string(in))
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); err != nil && (!ok || ee.ExitCode() != 1) {
+		t.Fatalf("pssyntax.cjs: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), fmt.Sprintf("checked %d PowerShell sources", len(sources))) {
+		t.Fatalf("the checker did not check all %d sources:\n%s", len(sources), out)
+	}
+	var found []psFinding
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		m := findingLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		rule := m[4]
+		if rule == "" {
+			rule = "syntax"
+		}
+		found = append(found, psFinding{Name: m[1], Rule: rule, Line: line})
+	}
+	return found
+}
+
+// shippedPowerShell is every script and the PowerShell of every rendered
+// component document, planned and unplanned.
+func shippedPowerShell(t *testing.T) []psSource {
+	t.Helper()
+	var sources []psSource
+	for _, name := range ScriptNames() {
+		sources = append(sources, psSource{"components/scripts/" + name, Script(name)})
+	}
+	for label, pins := range map[string]map[string]Pins{"unplanned": nil, "planned": testPins} {
+		files := renderAll(t, pins)
+		names := make([]string, 0, len(files))
+		for n := range files {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			if !strings.HasSuffix(name, ComponentFile) {
+				continue
+			}
+			for i, cmd := range commandsOf(t, files[name]) {
+				sources = append(sources, psSource{fmt.Sprintf("%s/%s#command%d", label, name, i), cmd})
+			}
+		}
+	}
+	return sources
+}
+
+// TestPowerShellChecks parses every script and the PowerShell inside every
+// rendered document with the tree-sitter grammar, and holds them to the
+// Windows PowerShell 5.1 rules of scripts/pssyntax.cjs.
+func TestPowerShellChecks(t *testing.T) {
+	sources := shippedPowerShell(t)
+	if len(sources) < len(ScriptNames())+4 {
+		t.Fatalf("only %d sources to check", len(sources))
+	}
+	for _, f := range checkPowerShell(t, sources) {
+		t.Errorf("%s", f.Line)
+	}
+}
+
+// TestPowerShellChecksCatchPlantedTraps proves each rule: a planted bad
+// snippet is caught by it, and the safe shape next to it is not.
+func TestPowerShellChecksCatchPlantedTraps(t *testing.T) {
+	stop := "$ErrorActionPreference = 'Stop'\n"
+	cases := []struct {
+		name, source, rule string // rule "" : must pass
+	}{
+		{"syntax", "function f { if ($x -eq 1 { }", "syntax"},
+		{"stderr-merged", stop + "$out = & $Ctr images ls 2>&1\n", "native-stderr"},
+		{"stderr-to-null", stop + "$out = ctr.exe images ls 2>$null\n", "native-stderr"},
+		{"stderr-to-file", stop + "function f { $ErrorActionPreference = 'Continue' }\n& aws ecr get-login-password 2> err.txt\n", "native-stderr"},
+		{"native-no-redirect", stop + "aws ecr get-login-password --region eu-west-1\n", "native-stderr"},
+		{"continue-then-stop-again", stop + "$ErrorActionPreference = 'Continue'\n$ErrorActionPreference = 'Stop'\n$out = & $Ctr version 2>&1\n", "native-stderr"},
+		{"native-in-function", stop + "function Get-X {\n    $out = & $Ctr version 2>&1\n}\n", "native-stderr"},
+		{"json-in-array", "$images = @(ConvertFrom-Json -InputObject $json)\n", "json-array"},
+		{"json-piped", "ConvertFrom-Json -InputObject $json | ForEach-Object { $_.pull }\n", "json-array"},
+		{"bool-param", "param([bool]$Pin = $true)\n", "file-bool"},
+		{"switch-param", "param([string]$A, [switch]$Force)\n", "file-bool"},
+		{"typographic-quote", "Write-Host \u2018hello\u2019\n", "non-ascii"},
+		{"non-ascii-comment", "# caf\u00e9\nWrite-Host 'x'\n", "non-ascii"},
+		// The safe shapes the scripts use.
+		{"safe-native", stop + "function f {\n    $saved = $ErrorActionPreference\n    $ErrorActionPreference = 'Continue'\n    try { $o = & $Ctr version 2>&1; $c = $LASTEXITCODE } finally { $ErrorActionPreference = $saved }\n}\n", ""},
+		{"safe-json", "$images = ConvertFrom-Json -InputObject $json\nforeach ($i in $images) { $i.pull }\n$n = @($images).Count\n(ConvertFrom-Json $json) | ForEach-Object { $_ }\n", ""},
+		{"safe-params", "param([ValidateRange(0, 1)][int]$Pin = 1, [string]$Name)\nWrite-Host $Pin\n", ""},
+		{"no-stop", "$o = & $Ctr version 2>&1\n", ""},
+		{"scriptblock-call", stop + "& { Write-Host 'x' } -Name 1\n", ""},
+	}
+	var sources []psSource
+	for _, c := range cases {
+		sources = append(sources, psSource{c.name, c.source})
+	}
+	got := map[string][]string{}
+	for _, f := range checkPowerShell(t, sources) {
+		got[f.Name] = append(got[f.Name], f.Rule)
+	}
+	for _, c := range cases {
+		rules := got[c.name]
+		switch {
+		case c.rule == "" && len(rules) > 0:
+			t.Errorf("%s: the safe shape was flagged: %v\n%s", c.name, rules, c.source)
+		case c.rule != "" && !slices.Contains(rules, c.rule):
+			t.Errorf("%s: planted %s trap not caught (got %v):\n%s", c.name, c.rule, rules, c.source)
+		}
+	}
+}
