@@ -51,7 +51,7 @@ func TestProvisionSucceeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass -File "C:/Windows/Temp/winbake/cache-images.ps1" -ImagesFile "C:/Windows/Temp/winbake/images.json" -MaxAttempts 7 -InitialDelaySeconds 30 -Pin $false`
+	want := `powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass -File "C:/Windows/Temp/winbake/cache-images.ps1" -ImagesFile "C:/Windows/Temp/winbake/images.json" -MaxAttempts 7 -InitialDelaySeconds 30 -Pin 0`
 	if comm.StartCmd.Command != want {
 		t.Errorf("command:\n got %s\nwant %s", comm.StartCmd.Command, want)
 	}
