@@ -45,6 +45,9 @@ var testPins = map[string]Pins{
 			"123456789012.dkr.ecr.eu-west-1.amazonaws.com/fluentd-windows:1.17": "sha256:2222222222222222222222222222222222222222222222222222222222222222",
 			"nginx": "sha256:3333333333333333333333333333333333333333333333333333333333333333",
 		},
+		Indexes: map[string]string{
+			"nginx": "sha256:4444444444444444444444444444444444444444444444444444444444444444",
+		},
 	},
 }
 
@@ -194,5 +197,60 @@ phases:
 	}
 	if diff := cmp.Diff(want, CheckAWSTOE([]byte(doc))); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestCacheImageNamesIncludeIndex(t *testing.T) {
+	m, i := "sha256:"+strings.Repeat("a", 64), "sha256:"+strings.Repeat("b", 64)
+	ci, err := NewCacheImage("mcr.microsoft.com/windows/nanoserver:ltsc2022", m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci, err = ci.WithIndex(i)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"mcr.microsoft.com/windows/nanoserver@" + m, "mcr.microsoft.com/windows/nanoserver:ltsc2022", "mcr.microsoft.com/windows/nanoserver@" + i}
+	if diff := cmp.Diff(want, ci.Names()); diff != "" {
+		t.Errorf("names (-want +got):\n%s", diff)
+	}
+	// Pulled by tag (unplanned): the index name hangs off the repository.
+	byTag, _ := NewCacheImage("nginx:1.27", "")
+	if byTag, _ = byTag.WithIndex(i); byTag.Index != "docker.io/library/nginx@"+i {
+		t.Errorf("index name of a tag pull: %q", byTag.Index)
+	}
+	if _, err := ci.WithIndex("md5:1"); err == nil {
+		t.Error("a non-sha256 index digest was taken")
+	}
+}
+
+func TestCtrCommands(t *testing.T) {
+	imgs, err := CacheImagesOf(testConfig(t).Images[0], testPins["win2019-full"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := CtrCommands(imgs, true, func(region string) string { return "pw-" + region })
+	var lines []string
+	for _, c := range got {
+		lines = append(lines, strings.Join(c, " "))
+	}
+	ecr := "123456789012.dkr.ecr.eu-west-1.amazonaws.com/fluentd-windows"
+	nginx := "docker.io/library/nginx"
+	d2, d3, d4 := "sha256:"+strings.Repeat("2", 64), "sha256:"+strings.Repeat("3", 64), "sha256:"+strings.Repeat("4", 64)
+	want := []string{
+		"-n k8s.io version",
+		"-n k8s.io images pull --user AWS:pw-eu-west-1 " + ecr + "@" + d2,
+		"-n k8s.io images tag --force " + ecr + "@" + d2 + " " + ecr + ":1.17",
+		"-n k8s.io images label " + ecr + "@" + d2 + " " + PinnedLabel,
+		"-n k8s.io images label " + ecr + ":1.17 " + PinnedLabel,
+		"-n k8s.io images pull " + nginx + "@" + d3,
+		"-n k8s.io images tag --force " + nginx + "@" + d3 + " " + nginx + ":latest",
+		"-n k8s.io images tag --force " + nginx + "@" + d3 + " " + nginx + "@" + d4,
+		"-n k8s.io images label " + nginx + "@" + d3 + " " + PinnedLabel,
+		"-n k8s.io images label " + nginx + ":latest " + PinnedLabel,
+		"-n k8s.io images label " + nginx + "@" + d4 + " " + PinnedLabel,
+	}
+	if diff := cmp.Diff(want, lines); diff != "" {
+		t.Errorf("ctr calls (-want +got):\n%s", diff)
 	}
 }

@@ -144,6 +144,9 @@ func fromPlan(file, name string, v windows.Variant) ([]components.CacheImage, er
 	var out []components.CacheImage
 	for _, c := range ip.Cache {
 		img, err := components.NewCacheImage(c.Ref, c.Digest)
+		if err == nil {
+			img, err = img.WithIndex(c.IndexDigest)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("plan_file: %w", err)
 		}
