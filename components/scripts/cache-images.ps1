@@ -135,6 +135,8 @@ foreach ($image in $images) {
         if (-not $passwords.ContainsKey($image.ecrRegion)) {
             $passwords[$image.ecrRegion] = Get-EcrPassword -Region $image.ecrRegion
         }
+        # ctr reads no docker config and prompts only on a console
+        # (containerd cmd/ctr/commands/resolver.go): --user is the only way.
         $secret = $passwords[$image.ecrRegion]
         $pullArgs += @('--user', ('AWS:' + $secret))
     }
