@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/winbake/winbake/internal/testenv"
@@ -88,56 +89,84 @@ func shippedPowerShell(t *testing.T) []psSource {
 	return sources
 }
 
+// plantedTraps are snippets each rule must catch (rule) next to the safe
+// shapes the scripts use (rule "": must pass).
+var plantedTraps = []struct {
+	name, source, rule string
+}{
+	{"syntax", "function f { if ($x -eq 1 { }", "syntax"},
+	{"stderr-merged", stop + "$out = & $Ctr images ls 2>&1\n", "native-stderr"},
+	{"stderr-to-null", stop + "$out = ctr.exe images ls 2>$null\n", "native-stderr"},
+	{"stderr-to-file", stop + "function f { $ErrorActionPreference = 'Continue' }\n& aws ecr get-login-password 2> err.txt\n", "native-stderr"},
+	{"native-no-redirect", stop + "aws ecr get-login-password --region eu-west-1\n", "native-stderr"},
+	{"continue-then-stop-again", stop + "$ErrorActionPreference = 'Continue'\n$ErrorActionPreference = 'Stop'\n$out = & $Ctr version 2>&1\n", "native-stderr"},
+	{"native-in-function", stop + "function Get-X {\n    $out = & $Ctr version 2>&1\n}\n", "native-stderr"},
+	{"json-in-array", "$images = @(ConvertFrom-Json -InputObject $json)\n", "json-array"},
+	{"json-piped", "ConvertFrom-Json -InputObject $json | ForEach-Object { $_.pull }\n", "json-array"},
+	{"bool-param", "param([bool]$Pin = $true)\nWrite-Host $Pin\n", "file-bool"},
+	{"switch-param", "param([string]$A, [switch]$Force)\nWrite-Host $A\n", "file-bool"},
+	{"typographic-quote", "Write-Host \u2018hello\u2019\n", "non-ascii"},
+	{"non-ascii-comment", "# caf\u00e9\nWrite-Host 'x'\n", "non-ascii"},
+	{"safe-native", stop + "function f {\n    $saved = $ErrorActionPreference\n    $ErrorActionPreference = 'Continue'\n    try { $o = & $Ctr version 2>&1; $c = $LASTEXITCODE } finally { $ErrorActionPreference = $saved }\n}\n", ""},
+	{"safe-json", "$images = ConvertFrom-Json -InputObject $json\nforeach ($i in $images) { $i.pull }\n$n = @($images).Count\n(ConvertFrom-Json $json) | ForEach-Object { $_ }\n", ""},
+	{"safe-params", "param([ValidateRange(0, 1)][int]$Pin = 1, [string]$Name)\nWrite-Host $Pin\n", ""},
+	{"no-stop", "$o = & $Ctr version 2>&1\n", ""},
+	{"scriptblock-call", stop + "& { Write-Host 'x' } -Name 1\n", ""},
+}
+
+const stop = "$ErrorActionPreference = 'Stop'\n"
+
+var (
+	psOnce     sync.Once
+	psShipped  []psSource
+	psFindings map[string][]psFinding
+)
+
+// checkAll runs the checker once over the shipped PowerShell and the
+// planted snippets (node starts slowly), keyed by source name.
+func checkAll(t *testing.T) ([]psSource, map[string][]psFinding) {
+	t.Helper()
+	psOnce.Do(func() {
+		psShipped = shippedPowerShell(t)
+		sources := slices.Clone(psShipped)
+		for _, c := range plantedTraps {
+			sources = append(sources, psSource{"planted/" + c.name, c.source})
+		}
+		psFindings = map[string][]psFinding{}
+		for _, f := range checkPowerShell(t, sources) {
+			psFindings[f.Name] = append(psFindings[f.Name], f)
+		}
+	})
+	if psFindings == nil {
+		t.Fatal("the PowerShell checker did not run")
+	}
+	return psShipped, psFindings
+}
+
 // TestPowerShellChecks parses every script and the PowerShell inside every
 // rendered document with the tree-sitter grammar, and holds them to the
 // Windows PowerShell 5.1 rules of scripts/pssyntax.cjs.
 func TestPowerShellChecks(t *testing.T) {
-	sources := shippedPowerShell(t)
-	if len(sources) < len(ScriptNames())+4 {
-		t.Fatalf("only %d sources to check", len(sources))
+	shipped, found := checkAll(t)
+	if len(shipped) < len(ScriptNames())+4 {
+		t.Fatalf("only %d sources to check", len(shipped))
 	}
-	for _, f := range checkPowerShell(t, sources) {
-		t.Errorf("%s", f.Line)
+	for _, src := range shipped {
+		for _, f := range found[src.Name] {
+			t.Errorf("%s", f.Line)
+		}
 	}
 }
 
 // TestPowerShellChecksCatchPlantedTraps proves each rule: a planted bad
 // snippet is caught by it, and the safe shape next to it is not.
 func TestPowerShellChecksCatchPlantedTraps(t *testing.T) {
-	stop := "$ErrorActionPreference = 'Stop'\n"
-	cases := []struct {
-		name, source, rule string // rule "" : must pass
-	}{
-		{"syntax", "function f { if ($x -eq 1 { }", "syntax"},
-		{"stderr-merged", stop + "$out = & $Ctr images ls 2>&1\n", "native-stderr"},
-		{"stderr-to-null", stop + "$out = ctr.exe images ls 2>$null\n", "native-stderr"},
-		{"stderr-to-file", stop + "function f { $ErrorActionPreference = 'Continue' }\n& aws ecr get-login-password 2> err.txt\n", "native-stderr"},
-		{"native-no-redirect", stop + "aws ecr get-login-password --region eu-west-1\n", "native-stderr"},
-		{"continue-then-stop-again", stop + "$ErrorActionPreference = 'Continue'\n$ErrorActionPreference = 'Stop'\n$out = & $Ctr version 2>&1\n", "native-stderr"},
-		{"native-in-function", stop + "function Get-X {\n    $out = & $Ctr version 2>&1\n}\n", "native-stderr"},
-		{"json-in-array", "$images = @(ConvertFrom-Json -InputObject $json)\n", "json-array"},
-		{"json-piped", "ConvertFrom-Json -InputObject $json | ForEach-Object { $_.pull }\n", "json-array"},
-		{"bool-param", "param([bool]$Pin = $true)\n", "file-bool"},
-		{"switch-param", "param([string]$A, [switch]$Force)\n", "file-bool"},
-		{"typographic-quote", "Write-Host \u2018hello\u2019\n", "non-ascii"},
-		{"non-ascii-comment", "# caf\u00e9\nWrite-Host 'x'\n", "non-ascii"},
-		// The safe shapes the scripts use.
-		{"safe-native", stop + "function f {\n    $saved = $ErrorActionPreference\n    $ErrorActionPreference = 'Continue'\n    try { $o = & $Ctr version 2>&1; $c = $LASTEXITCODE } finally { $ErrorActionPreference = $saved }\n}\n", ""},
-		{"safe-json", "$images = ConvertFrom-Json -InputObject $json\nforeach ($i in $images) { $i.pull }\n$n = @($images).Count\n(ConvertFrom-Json $json) | ForEach-Object { $_ }\n", ""},
-		{"safe-params", "param([ValidateRange(0, 1)][int]$Pin = 1, [string]$Name)\nWrite-Host $Pin\n", ""},
-		{"no-stop", "$o = & $Ctr version 2>&1\n", ""},
-		{"scriptblock-call", stop + "& { Write-Host 'x' } -Name 1\n", ""},
-	}
-	var sources []psSource
-	for _, c := range cases {
-		sources = append(sources, psSource{c.name, c.source})
-	}
-	got := map[string][]string{}
-	for _, f := range checkPowerShell(t, sources) {
-		got[f.Name] = append(got[f.Name], f.Rule)
-	}
-	for _, c := range cases {
-		rules := got[c.name]
+	_, found := checkAll(t)
+	for _, c := range plantedTraps {
+		var rules []string
+		for _, f := range found["planted/"+c.name] {
+			rules = append(rules, f.Rule)
+		}
 		switch {
 		case c.rule == "" && len(rules) > 0:
 			t.Errorf("%s: the safe shape was flagged: %v\n%s", c.name, rules, c.source)
