@@ -3,6 +3,7 @@ package components
 import (
 	"flag"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -252,5 +253,49 @@ func TestCtrCommands(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, lines); diff != "" {
 		t.Errorf("ctr calls (-want +got):\n%s", diff)
+	}
+}
+
+// TestCtrCommandsMatchScript keeps CtrCommands, which the CRI test runs,
+// in step with cache-images.ps1: every literal ctr call of the script is a
+// call CtrCommands makes, and the other way round.
+func TestCtrCommandsMatchScript(t *testing.T) {
+	script := Script(CacheScript)
+	literal := regexp.MustCompile(`(?:Invoke-Ctr|\$pullArgs =) @\(((?:'[^']*'(?:, )?)+)`)
+	fromScript := map[string]bool{}
+	for _, m := range literal.FindAllStringSubmatch(script, -1) {
+		var words []string
+		for _, w := range strings.Split(m[1], ",") {
+			if w = strings.Trim(strings.TrimSpace(w), "'"); w != "" {
+				words = append(words, w)
+			}
+		}
+		fromScript[strings.Join(words, " ")] = true
+	}
+	imgs, err := CacheImagesOf(testConfig(t).Images[0], testPins["win2019-full"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromGo := map[string]bool{}
+	for _, c := range CtrCommands(imgs, true, func(string) string { return "" }) {
+		if c[0] != "-n" || c[1] != CtrNamespace {
+			t.Fatalf("%v does not start with -n %s", c, CtrNamespace)
+		}
+		var words []string
+		for _, w := range c[2:] {
+			if strings.Contains(w, "/") || strings.HasPrefix(w, "AWS:") || w == "--user" || w == PinnedLabel {
+				break
+			}
+			words = append(words, w)
+		}
+		fromGo[strings.Join(words, " ")] = true
+	}
+	if diff := cmp.Diff(fromScript, fromGo); diff != "" {
+		t.Errorf("ctr calls of cache-images.ps1 and CtrCommands differ (-script +Go):\n%s", diff)
+	}
+	for _, want := range []string{"$Namespace = '" + CtrNamespace + "'", "'" + PinnedLabel + "'", "@($image.pull, $image.tag, $image.index)"} {
+		if !strings.Contains(script, want) {
+			t.Errorf("cache-images.ps1 lacks %s", want)
+		}
 	}
 }
