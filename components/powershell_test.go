@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/testenv"
 )
 
@@ -70,8 +71,15 @@ func shippedPowerShell(t *testing.T) []psSource {
 	for _, name := range ScriptNames() {
 		sources = append(sources, psSource{"components/scripts/" + name, Script(name)})
 	}
-	for label, pins := range map[string]map[string]Pins{"unplanned": nil, "planned": testPins} {
-		files := renderAll(t, pins)
+	def, err := config.Parse("default.yaml", config.DefaultYAML())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defaults, err := Render(def, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for label, files := range map[string]map[string][]byte{"unplanned": renderAll(t, nil), "planned": renderAll(t, testPins), "default": defaults} {
 		names := make([]string, 0, len(files))
 		for n := range files {
 			names = append(names, n)
