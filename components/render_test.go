@@ -299,3 +299,11 @@ func TestCtrCommandsMatchScript(t *testing.T) {
 		}
 	}
 }
+
+func TestCompactKeepsHereStrings(t *testing.T) {
+	got := compact("<#\nhelp\n#>\nif ($x) {\n    # why\n    $s = @'\n  kept  as is\n'@\n    Write-Host $s\n}\n")
+	want := "if ($x) {\n$s = @'\n  kept  as is\n'@\nWrite-Host $s\n}"
+	if got != want {
+		t.Errorf("compact:\n%s\nwant:\n%s", got, want)
+	}
+}

@@ -80,21 +80,28 @@ func Quote(s string) string {
 	return b.String()
 }
 
-// compact drops the help block and blank lines: inline component data is
-// limited to 16,000 characters, and the comments are in the repository.
+// compact drops the help block, comment lines, blank lines and indentation:
+// inline component data is limited to 16,000 characters, every line of it
+// is indented again by the YAML, and the comments are in the repository.
+// Indentation means nothing to PowerShell except inside a here-string,
+// which is kept as it is.
 func compact(script string) string {
 	var out []string
-	inHelp := false
+	inHelp, inHere := false, false
 	for _, line := range strings.Split(strings.ReplaceAll(script, "\r\n", "\n"), "\n") {
 		trimmed := strings.TrimSpace(line)
 		switch {
+		case inHere:
+			out = append(out, line)
+			inHere = !strings.HasPrefix(line, "'@") && !strings.HasPrefix(line, `"@`)
 		case trimmed == "<#":
 			inHelp = true
 		case trimmed == "#>":
 			inHelp = false
 		case inHelp, trimmed == "", strings.HasPrefix(trimmed, "# "):
 		default:
-			out = append(out, strings.TrimRight(line, " \t"))
+			out = append(out, trimmed)
+			inHere = strings.HasSuffix(trimmed, "@'") || strings.HasSuffix(trimmed, `@"`)
 		}
 	}
 	return strings.Join(out, "\n")
