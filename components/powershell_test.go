@@ -70,6 +70,8 @@ func shippedPowerShell(t *testing.T) []psSource {
 	var sources []psSource
 	for _, name := range ScriptNames() {
 		sources = append(sources, psSource{"components/scripts/" + name, Script(name)})
+		// As documents carry it: verify-images.ps1 travels compacted, inside a string.
+		sources = append(sources, psSource{"compacted/" + name, compact(Script(name))})
 	}
 	def, err := config.Parse("default.yaml", config.DefaultYAML())
 	if err != nil {

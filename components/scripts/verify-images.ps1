@@ -28,14 +28,23 @@ if (-not $ImagesJson) {
 $images = ConvertFrom-Json -InputObject $ImagesJson
 $total = @($images).Count
 
-# 5.1 turns the stderr of a native command into error records, terminating
-# under 'Stop': collect them as text around the call, judge by exit code.
-$ErrorActionPreference = 'Continue'
-$global:LASTEXITCODE = -1
-$listing = & $Ctr -n k8s.io images ls 2>&1 | ForEach-Object { [string]$_ }
-$code = $LASTEXITCODE
-$ErrorActionPreference = 'Stop'
-if ($code -ne 0) { throw "winbake: listing containerd images failed (ctr exited $code; is the containerd service running?): $($listing -join ' ')" }
+# A new instance from the AMI has not run the EKS bootstrap either: start
+# containerd if it is stopped and give it a minute to answer. 5.1 turns a
+# native command's stderr into error records, terminating under 'Stop':
+# they are collected as text around the call and the exit code decides.
+$service = Get-Service -Name containerd -ErrorAction SilentlyContinue
+if (-not $service) { throw 'winbake: the containerd service is not installed' }
+if ($service.Status -ne 'Running') { Start-Service -Name containerd }
+for ($try = 1; ; $try++) {
+    $ErrorActionPreference = 'Continue'
+    $global:LASTEXITCODE = -1
+    $listing = & $Ctr -n k8s.io images ls 2>&1 | ForEach-Object { [string]$_ }
+    $code = $LASTEXITCODE
+    $ErrorActionPreference = 'Stop'
+    if ($code -eq 0 -or $try -ge 30) { break }
+    Start-Sleep -Seconds 2
+}
+if ($code -ne 0) { throw "winbake: containerd is not answering (service $($service.Status) before start); ctr exited ${code}: $($listing -join ' ')" }
 
 $missing = @()
 foreach ($image in $images) {
