@@ -118,6 +118,7 @@ if (-not (Test-Path -LiteralPath $Ctr)) {
     throw "winbake: $Ctr not found; the EKS-optimized Windows AMIs for Kubernetes 1.24 and newer ship containerd"
 }
 if ($ImagesFile) { $ImagesJson = Get-Content -Raw -LiteralPath $ImagesFile }
+if (-not $ImagesJson) { throw 'winbake: no images given; pass -ImagesJson or -ImagesFile' }
 # Assigned first, enumerated after: 5.1 writes a JSON array as one object.
 $images = ConvertFrom-Json -InputObject $ImagesJson
 $total = @($images).Count
@@ -163,12 +164,18 @@ foreach ($image in $images) {
     foreach ($name in $names) {
         if ($name -eq $image.pull) { continue }
         $result = Invoke-Ctr @('images', 'tag', '--force', $image.pull, $name)
-        if (-not $result.Ok) { throw ('winbake: naming {0} as {1} failed: {2}' -f $image.pull, $name, $result.Output) }
+        if (-not $result.Ok) {
+            Write-Host "WINBAKE-CACHE-FAILED $($image.tag)"
+            throw ('winbake: naming {0} as {1} failed: {2}' -f $image.pull, $name, $result.Output)
+        }
     }
     if ($Pin -eq 1) {
         foreach ($name in $names) {
             $result = Invoke-Ctr @('images', 'label', $name, 'io.cri-containerd.pinned=pinned')
-            if (-not $result.Ok) { throw ('winbake: pinning {0} failed: {1}' -f $name, $result.Output) }
+            if (-not $result.Ok) {
+                Write-Host "WINBAKE-CACHE-FAILED $($image.tag)"
+                throw ('winbake: pinning {0} failed: {1}' -f $name, $result.Output)
+            }
         }
     }
     $seconds = [int]((Get-Date) - $started).TotalSeconds
