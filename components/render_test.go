@@ -293,6 +293,10 @@ func TestCtrCommandsMatchScript(t *testing.T) {
 	if diff := cmp.Diff(fromScript, fromGo); diff != "" {
 		t.Errorf("ctr calls of cache-images.ps1 and CtrCommands differ (-script +Go):\n%s", diff)
 	}
+	// containerd must be running and answering before the first pull.
+	if wait, pull := strings.Index(script, "\nWait-Containerd\n"), strings.Index(script, "Invoke-Ctr $pullArgs"); wait < 0 || pull < 0 || wait > pull {
+		t.Errorf("cache-images.ps1 does not call Wait-Containerd before its first pull (at %d, pull at %d)", wait, pull)
+	}
 	for _, want := range []string{"$Namespace = '" + CtrNamespace + "'", "'" + PinnedLabel + "'", "@($image.pull, $image.tag, $image.index)"} {
 		if !strings.Contains(script, want) {
 			t.Errorf("cache-images.ps1 lacks %s", want)
