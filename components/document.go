@@ -59,12 +59,11 @@ func Component(img config.Image, cache []CacheImage) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The cache script leaves the list on the node; verify reads it there,
-	// which keeps the list in the document once.
-	verify, err := Invocation(VerifyScript, nil)
-	if err != nil {
-		return nil, err
-	}
+	// The cache script leaves the list on the node, and the build leaves
+	// verify-images.ps1 beside it; validate and test (on an instance of the
+	// new AMI) run it from there. Both are in the document once: inline
+	// data is limited to 16,000 characters.
+	install, verify := InstallVerifyScript(), RunVerifyScript
 	// A Windows base layer is several GB; give each image a generous share
 	// of the step's time, since extraction is slower than download.
 	timeout := min(900+900*len(cache), 43200)
@@ -76,6 +75,10 @@ func Component(img config.Image, cache []CacheImage) ([]byte, error) {
 				Name: "CacheContainerImages", Action: "ExecutePowerShell",
 				TimeoutSeconds: timeout, OnFailure: "Abort", MaxAttempts: 2,
 				Inputs: map[string]any{"commands": []string{pull}},
+			}, {
+				Name: "InstallVerifyScript", Action: "ExecutePowerShell",
+				TimeoutSeconds: 60, OnFailure: "Abort", MaxAttempts: 2,
+				Inputs: map[string]any{"commands": []string{install}},
 			}}},
 			{Name: "validate", Steps: []Step{{
 				Name: "VerifyContainerImages", Action: "ExecutePowerShell",

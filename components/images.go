@@ -2,6 +2,7 @@ package components
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -15,6 +16,10 @@ type CacheImage struct {
 	Pull string `json:"pull"`
 	// Tag is the reference pods use; the pulled image is tagged with it.
 	Tag string `json:"tag"`
+	// Index is repo@sha256:<index digest> when the tag names a
+	// multi-platform index: kubelet pulling by tag records that digest, and
+	// pods pinned to it find the image only under that name.
+	Index string `json:"index,omitempty"`
 	// ECRRegion is set for private ECR images: the script fetches a token
 	// for that region from the instance role.
 	ECRRegion string `json:"ecrRegion,omitempty"`
@@ -49,6 +54,37 @@ func NewCacheImage(ref, digest string) (CacheImage, error) {
 		img.Pull = containerdName(tag.Context()) + "@" + digest
 	}
 	return img, nil
+}
+
+// WithIndex adds the name of the index the tag pointed at when planned
+// (indexDigest "" when the tag names a single manifest).
+func (c CacheImage) WithIndex(indexDigest string) (CacheImage, error) {
+	if indexDigest == "" {
+		return c, nil
+	}
+	if !strings.HasPrefix(indexDigest, "sha256:") {
+		return CacheImage{}, fmt.Errorf("%s: index digest %q is not a sha256 digest", c.Tag, indexDigest)
+	}
+	repo := c.Pull
+	if at := strings.LastIndex(repo, "@"); at > 0 {
+		repo = repo[:at]
+	} else if colon := strings.LastIndex(repo, ":"); colon > strings.LastIndex(repo, "/") {
+		repo = repo[:colon]
+	}
+	c.Index = repo + "@" + indexDigest
+	return c, nil
+}
+
+// Names are every name the image gets in containerd, in the order the
+// scripts create them: the pulled name first, then the tag and the index.
+func (c CacheImage) Names() []string {
+	var names []string
+	for _, n := range []string{c.Pull, c.Tag, c.Index} {
+		if n != "" && !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	return names
 }
 
 // hasTag reports whether a reference without digest names a tag explicitly.

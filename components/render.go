@@ -5,13 +5,28 @@ import (
 	"path"
 
 	"github.com/winbake/winbake/internal/config"
+	"github.com/winbake/winbake/internal/plan"
 )
 
 // Pins are what a plan fixed for one image: the base AMI of its build
-// region and the platform-manifest digest of each cache reference.
+// region, the platform-manifest digest of each cache reference and, when
+// its tag named a multi-platform index, that index's digest.
 type Pins struct {
 	BaseAMI string
 	Digests map[string]string
+	Indexes map[string]string
+}
+
+// PinsOf reads the pins of one image from its plan.
+func PinsOf(img config.Image, ip plan.Image) Pins {
+	base, _ := ip.BaseAMIIn(img.BuildRegion())
+	p := Pins{BaseAMI: base.AMI, Digests: ip.Digests(), Indexes: map[string]string{}}
+	for _, c := range ip.Cache {
+		if c.IndexDigest != "" {
+			p.Indexes[c.Ref] = c.IndexDigest
+		}
+	}
+	return p
 }
 
 // Rendered file names, under a folder named after the image.
@@ -30,7 +45,7 @@ func Render(cfg *config.Config, pins map[string]Pins, account string) (map[strin
 	files := map[string][]byte{}
 	for _, img := range cfg.Images {
 		p := pins[img.Name]
-		cache, err := CacheImagesOf(img, p.Digests)
+		cache, err := CacheImagesOf(img, p)
 		if err != nil {
 			return nil, err
 		}
@@ -54,10 +69,13 @@ func Render(cfg *config.Config, pins map[string]Pins, account string) (map[strin
 }
 
 // CacheImagesOf lists an image's cache references as the scripts take them.
-func CacheImagesOf(img config.Image, digests map[string]string) ([]CacheImage, error) {
+func CacheImagesOf(img config.Image, pins Pins) ([]CacheImage, error) {
 	out := make([]CacheImage, 0, len(img.Cache))
 	for _, ref := range img.Cache {
-		ci, err := NewCacheImage(ref, digests[ref])
+		ci, err := NewCacheImage(ref, pins.Digests[ref])
+		if err == nil {
+			ci, err = ci.WithIndex(pins.Indexes[ref])
+		}
 		if err != nil {
 			return nil, fmt.Errorf("image %s: %w", img.Name, err)
 		}

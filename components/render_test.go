@@ -1,13 +1,9 @@
 package components
 
 import (
-	"encoding/json"
 	"flag"
-	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"sort"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -49,6 +45,9 @@ var testPins = map[string]Pins{
 		Digests: map[string]string{
 			"123456789012.dkr.ecr.eu-west-1.amazonaws.com/fluentd-windows:1.17": "sha256:2222222222222222222222222222222222222222222222222222222222222222",
 			"nginx": "sha256:3333333333333333333333333333333333333333333333333333333333333333",
+		},
+		Indexes: map[string]string{
+			"nginx": "sha256:4444444444444444444444444444444444444444444444444444444444444444",
 		},
 	},
 }
@@ -143,53 +142,6 @@ func TestComponentTooLarge(t *testing.T) {
 	}
 }
 
-// TestPowerShellSyntax parses every embedded script, and the PowerShell
-// inside every rendered component, with the tree-sitter grammar.
-func TestPowerShellSyntax(t *testing.T) {
-	grammar := testenv.PowerShellGrammar(t)
-	type source struct {
-		Name   string `json:"name"`
-		Source string `json:"source"`
-	}
-	var sources []source
-	for _, name := range ScriptNames() {
-		sources = append(sources, source{"components/scripts/" + name, Script(name)})
-	}
-	files := renderAll(t, testPins)
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		if !strings.HasSuffix(name, ComponentFile) {
-			continue
-		}
-		for i, cmd := range commandsOf(t, files[name]) {
-			sources = append(sources, source{fmt.Sprintf("%s#command%d", name, i), cmd})
-		}
-	}
-	// A script with a syntax error must be caught, or the check proves nothing.
-	sources = append(sources, source{"broken.ps1", "function f { if ($x -eq 1 { }"})
-	in, _ := json.Marshal(sources)
-	cmd := exec.Command("node", filepath.Join(testenv.RepoRoot(), "scripts", "pssyntax.cjs"), "-")
-	cmd.Env = append(os.Environ(), "PSGRAMMAR_DIR="+grammar)
-	cmd.Stdin = strings.NewReader(string(in))
-	out, _ := cmd.CombinedOutput()
-	var bad []string
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		if strings.Contains(line, ": unexpected") || strings.Contains(line, ": missing") {
-			bad = append(bad, line)
-		}
-	}
-	if len(bad) != 1 || !strings.HasPrefix(bad[0], "broken.ps1:") {
-		t.Errorf("syntax errors other than the planted one, or the planted one not found:\n%s", out)
-	}
-	if !strings.Contains(string(out), fmt.Sprintf("checked %d PowerShell sources", len(sources))) {
-		t.Errorf("checker did not check all %d sources:\n%s", len(sources), out)
-	}
-}
-
 // commandsOf returns the PowerShell of every ExecutePowerShell step.
 func commandsOf(t *testing.T, doc []byte) []string {
 	t.Helper()
@@ -246,5 +198,116 @@ phases:
 	}
 	if diff := cmp.Diff(want, CheckAWSTOE([]byte(doc))); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestCacheImageNamesIncludeIndex(t *testing.T) {
+	m, i := "sha256:"+strings.Repeat("a", 64), "sha256:"+strings.Repeat("b", 64)
+	ci, err := NewCacheImage("mcr.microsoft.com/windows/nanoserver:ltsc2022", m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci, err = ci.WithIndex(i)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"mcr.microsoft.com/windows/nanoserver@" + m, "mcr.microsoft.com/windows/nanoserver:ltsc2022", "mcr.microsoft.com/windows/nanoserver@" + i}
+	if diff := cmp.Diff(want, ci.Names()); diff != "" {
+		t.Errorf("names (-want +got):\n%s", diff)
+	}
+	// Pulled by tag (unplanned): the index name hangs off the repository.
+	byTag, _ := NewCacheImage("nginx:1.27", "")
+	if byTag, _ = byTag.WithIndex(i); byTag.Index != "docker.io/library/nginx@"+i {
+		t.Errorf("index name of a tag pull: %q", byTag.Index)
+	}
+	if _, err := ci.WithIndex("md5:1"); err == nil {
+		t.Error("a non-sha256 index digest was taken")
+	}
+}
+
+func TestCtrCommands(t *testing.T) {
+	imgs, err := CacheImagesOf(testConfig(t).Images[0], testPins["win2019-full"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := CtrCommands(imgs, true, func(region string) string { return "pw-" + region })
+	var lines []string
+	for _, c := range got {
+		lines = append(lines, strings.Join(c, " "))
+	}
+	ecr := "123456789012.dkr.ecr.eu-west-1.amazonaws.com/fluentd-windows"
+	nginx := "docker.io/library/nginx"
+	d2, d3, d4 := "sha256:"+strings.Repeat("2", 64), "sha256:"+strings.Repeat("3", 64), "sha256:"+strings.Repeat("4", 64)
+	want := []string{
+		"-n k8s.io version",
+		"-n k8s.io images pull --user AWS:pw-eu-west-1 " + ecr + "@" + d2,
+		"-n k8s.io images tag --force " + ecr + "@" + d2 + " " + ecr + ":1.17",
+		"-n k8s.io images label " + ecr + "@" + d2 + " " + PinnedLabel,
+		"-n k8s.io images label " + ecr + ":1.17 " + PinnedLabel,
+		"-n k8s.io images pull " + nginx + "@" + d3,
+		"-n k8s.io images tag --force " + nginx + "@" + d3 + " " + nginx + ":latest",
+		"-n k8s.io images tag --force " + nginx + "@" + d3 + " " + nginx + "@" + d4,
+		"-n k8s.io images label " + nginx + "@" + d3 + " " + PinnedLabel,
+		"-n k8s.io images label " + nginx + ":latest " + PinnedLabel,
+		"-n k8s.io images label " + nginx + "@" + d4 + " " + PinnedLabel,
+	}
+	if diff := cmp.Diff(want, lines); diff != "" {
+		t.Errorf("ctr calls (-want +got):\n%s", diff)
+	}
+}
+
+// TestCtrCommandsMatchScript keeps CtrCommands, which the CRI test runs,
+// in step with cache-images.ps1: every literal ctr call of the script is a
+// call CtrCommands makes, and the other way round.
+func TestCtrCommandsMatchScript(t *testing.T) {
+	script := Script(CacheScript)
+	literal := regexp.MustCompile(`(?:Invoke-Ctr|\$pullArgs =) @\(((?:'[^']*'(?:, )?)+)`)
+	fromScript := map[string]bool{}
+	for _, m := range literal.FindAllStringSubmatch(script, -1) {
+		var words []string
+		for _, w := range strings.Split(m[1], ",") {
+			if w = strings.Trim(strings.TrimSpace(w), "'"); w != "" {
+				words = append(words, w)
+			}
+		}
+		fromScript[strings.Join(words, " ")] = true
+	}
+	imgs, err := CacheImagesOf(testConfig(t).Images[0], testPins["win2019-full"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromGo := map[string]bool{}
+	for _, c := range CtrCommands(imgs, true, func(string) string { return "" }) {
+		if c[0] != "-n" || c[1] != CtrNamespace {
+			t.Fatalf("%v does not start with -n %s", c, CtrNamespace)
+		}
+		var words []string
+		for _, w := range c[2:] {
+			if strings.Contains(w, "/") || strings.HasPrefix(w, "AWS:") || w == "--user" || w == PinnedLabel {
+				break
+			}
+			words = append(words, w)
+		}
+		fromGo[strings.Join(words, " ")] = true
+	}
+	if diff := cmp.Diff(fromScript, fromGo); diff != "" {
+		t.Errorf("ctr calls of cache-images.ps1 and CtrCommands differ (-script +Go):\n%s", diff)
+	}
+	// containerd must be running and answering before the first pull.
+	if wait, pull := strings.Index(script, "\nWait-Containerd\n"), strings.Index(script, "Invoke-Ctr $pullArgs"); wait < 0 || pull < 0 || wait > pull {
+		t.Errorf("cache-images.ps1 does not call Wait-Containerd before its first pull (at %d, pull at %d)", wait, pull)
+	}
+	for _, want := range []string{"$Namespace = '" + CtrNamespace + "'", "'" + PinnedLabel + "'", "@($image.pull, $image.tag, $image.index)"} {
+		if !strings.Contains(script, want) {
+			t.Errorf("cache-images.ps1 lacks %s", want)
+		}
+	}
+}
+
+func TestCompactKeepsHereStrings(t *testing.T) {
+	got := compact("<#\nhelp\n#>\nif ($x) {\n    # why\n    $s = @'\n  kept  as is\n'@\n    Write-Host $s\n}\n")
+	want := "if ($x) {\n$s = @'\n  kept  as is\n'@\nWrite-Host $s\n}"
+	if got != want {
+		t.Errorf("compact:\n%s\nwant:\n%s", got, want)
 	}
 }

@@ -64,6 +64,22 @@ func Invocation(script string, images []CacheImage) (string, error) {
 	return fmt.Sprintf("& {\n%s\n} -ImagesJson %s\n", compact(Script(script)), Quote(string(data))), nil
 }
 
+// verifyPath is where the build leaves verify-images.ps1 on the node,
+// beside the list cache-images.ps1 leaves there.
+const verifyPath = `(Join-Path $env:ProgramData 'winbake\verify-images.ps1')`
+
+// InstallVerifyScript is PowerShell that writes verify-images.ps1 (ASCII,
+// compacted) to the node.
+func InstallVerifyScript() string {
+	return fmt.Sprintf("$path = %s\nNew-Item -ItemType Directory -Force -Path (Split-Path -Parent $path) | Out-Null\nSet-Content -LiteralPath $path -Encoding ASCII -Value %s\n",
+		verifyPath, Quote(compact(Script(VerifyScript))))
+}
+
+// RunVerifyScript runs the verify-images.ps1 the build left on the node. It
+// runs as a script block made from the file's text, which no execution
+// policy stops, as the inline commands themselves are.
+var RunVerifyScript = fmt.Sprintf("& ([scriptblock]::Create((Get-Content -Raw -LiteralPath %s)))\n", verifyPath)
+
 // Quote makes s a PowerShell single-quoted string literal. PowerShell also
 // takes the typographic single quotes as quote characters; all are doubled.
 func Quote(s string) string {
@@ -80,21 +96,28 @@ func Quote(s string) string {
 	return b.String()
 }
 
-// compact drops the help block and blank lines: inline component data is
-// limited to 16,000 characters, and the comments are in the repository.
+// compact drops the help block, comment lines, blank lines and indentation:
+// inline component data is limited to 16,000 characters, every line of it
+// is indented again by the YAML, and the comments are in the repository.
+// Indentation means nothing to PowerShell except inside a here-string,
+// which is kept as it is.
 func compact(script string) string {
 	var out []string
-	inHelp := false
+	inHelp, inHere := false, false
 	for _, line := range strings.Split(strings.ReplaceAll(script, "\r\n", "\n"), "\n") {
 		trimmed := strings.TrimSpace(line)
 		switch {
+		case inHere:
+			out = append(out, line)
+			inHere = !strings.HasPrefix(line, "'@") && !strings.HasPrefix(line, `"@`)
 		case trimmed == "<#":
 			inHelp = true
 		case trimmed == "#>":
 			inHelp = false
 		case inHelp, trimmed == "", strings.HasPrefix(trimmed, "# "):
 		default:
-			out = append(out, strings.TrimRight(line, " \t"))
+			out = append(out, trimmed)
+			inHere = strings.HasSuffix(trimmed, "@'") || strings.HasSuffix(trimmed, `@"`)
 		}
 	}
 	return strings.Join(out, "\n")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real peers the tests run against, when they are missing:
 # a container registry, Packer with the amazon plugin, the act runner,
-# actionlint, and the tree-sitter PowerShell grammar. Everything lands in
+# actionlint, the tree-sitter PowerShell grammar, and containerd (1.7 and
+# 2.1) with ctr and crictl. Everything lands in
 # $WINBAKE_TOOLS (default ~/.cache/winbake/tools) and is reused across runs.
 set -euo pipefail
 
@@ -85,5 +86,34 @@ sshd() {
 	ln -sf /usr/sbin/sshd "$BIN/sshd"
 }
 
-if [ $# -eq 0 ]; then set -- registry sshd packer packer_sdc act actionlint powershell_grammar; fi
+# containerd MODULE VERSION SUFFIX: builds containerd and ctr (CGO off, no
+# exotic snapshotters) into $BIN/containerd-SUFFIX and $BIN/ctr-SUFFIX.
+# containerd's go.mod has exclude lines, so go install pkg@version refuses
+# it; a throwaway module with go get works (and must not be tidied).
+containerd_build() {
+	local mod=$1 ver=$2 suffix=$3
+	[ -x "$BIN/containerd-$suffix" ] && [ -x "$BIN/ctr-$suffix" ] && return 0
+	log "building containerd and ctr $ver"
+	local d
+	d=$(mktemp -d)
+	(cd "$d" && go mod init tools >/dev/null 2>&1 &&
+		{ go get "$mod/cmd/containerd@$ver" "$mod/cmd/ctr@$ver" >get.log 2>&1 || { cat get.log >&2; exit 1; }; } &&
+		CGO_ENABLED=0 go build -tags "no_btrfs no_devmapper no_zfs no_aufs" -o "$d/out/" "$mod/cmd/containerd" "$mod/cmd/ctr")
+	mv "$d/out/containerd" "$BIN/containerd-$suffix"
+	mv "$d/out/ctr" "$BIN/ctr-$suffix"
+	rm -rf "$d"
+}
+
+# The containerd lines on the EKS Windows AMIs: 1.7.x, and 2.1.x with
+# Windows Server 2025. The CRI tests run the cache scripts' ctr commands
+# against both.
+containerd17() { containerd_build github.com/containerd/containerd v1.7.28 1.7; }
+containerd21() { containerd_build github.com/containerd/containerd/v2 v2.1.6 2.1; }
+crictl() {
+	[ -x "$BIN/crictl" ] && return 0
+	log "building crictl v1.34.0"
+	GOBIN=$BIN go install sigs.k8s.io/cri-tools/cmd/crictl@v1.34.0
+}
+
+if [ $# -eq 0 ]; then set -- registry sshd packer packer_sdc act actionlint powershell_grammar containerd17 containerd21 crictl; fi
 for t in "$@"; do "$t"; done

@@ -7,17 +7,19 @@ The Packer path's equivalent of Amazon's update-windows component. The
 Windows Update API refuses remote (WinRM) sessions, so Packer runs this
 elevated, as a scheduled task (elevated_user/elevated_password). Exit code
 3010 means "installed, reboot needed": Packer's windows-restart provisioner
-follows, and the script runs again until nothing is left.
+follows, and the script runs again until nothing is left. -Enabled is a
+number (1 or 0), not a [bool]: powershell -File passes every argument as a
+string, which a [bool] parameter refuses.
 #>
 [CmdletBinding()]
 param(
-    [bool]$Enabled = $true
+    [ValidateRange(0, 1)][int]$Enabled = 1
 )
 
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 
-if (-not $Enabled) {
+if ($Enabled -eq 0) {
     Write-Host 'winbake: Windows updates are off for this image'
     exit 0
 }

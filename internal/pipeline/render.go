@@ -38,8 +38,7 @@ func pinsFromPlan(cfg *config.Config, file string) (map[string]components.Pins, 
 	pins := map[string]components.Pins{}
 	for _, img := range cfg.Images {
 		ip, _ := p.Find(img.Name)
-		base, _ := ip.BaseAMIIn(img.BuildRegion())
-		pins[img.Name] = components.Pins{BaseAMI: base.AMI, Digests: ip.Digests()}
+		pins[img.Name] = components.PinsOf(img, ip)
 	}
 	return pins, nil
 }

@@ -46,7 +46,7 @@ func (b *Baker) Bake(ctx context.Context, cfg *config.Config, img config.Image, 
 	}
 	api := b.ImageBuilder(region)
 
-	cache, err := components.CacheImagesOf(img, ip.Digests())
+	cache, err := components.CacheImagesOf(img, components.PinsOf(img, ip))
 	if err != nil {
 		return bakefile.Image{}, err
 	}

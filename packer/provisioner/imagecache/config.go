@@ -45,14 +45,17 @@ type Config struct {
 	// RemoteDir receives the script and the image list.
 	RemoteDir string `mapstructure:"remote_dir"`
 	// ExecuteCommand runs the script; {{.Path}}, {{.ImagesFile}},
-	// {{.MaxAttempts}}, {{.DelaySeconds}} and {{.Pin}} are filled in.
+	// {{.MaxAttempts}}, {{.DelaySeconds}} and {{.Pin}} (1 or 0) are
+	// filled in.
 	ExecuteCommand string `mapstructure:"execute_command"`
 
 	ctx interpolate.Context
 }
 
-// DefaultExecuteCommand runs the script with Windows PowerShell.
-const DefaultExecuteCommand = `powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass -File "{{.Path}}" -ImagesFile "{{.ImagesFile}}" -MaxAttempts {{.MaxAttempts}} -InitialDelaySeconds {{.DelaySeconds}} -Pin ${{.Pin}}`
+// DefaultExecuteCommand runs the script with Windows PowerShell. -File hands
+// every argument to the script as a string (about_PowerShell_exe), so each
+// one is a number or a path: -Pin is 1 or 0, never $true.
+const DefaultExecuteCommand = `powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass -File "{{.Path}}" -ImagesFile "{{.ImagesFile}}" -MaxAttempts {{.MaxAttempts}} -InitialDelaySeconds {{.DelaySeconds}} -Pin {{.Pin}}`
 
 func (c *Config) prepare(raws ...any) ([]components.CacheImage, error) {
 	err := config.Decode(c, &config.DecodeOpts{
@@ -141,6 +144,9 @@ func fromPlan(file, name string, v windows.Variant) ([]components.CacheImage, er
 	var out []components.CacheImage
 	for _, c := range ip.Cache {
 		img, err := components.NewCacheImage(c.Ref, c.Digest)
+		if err == nil {
+			img, err = img.WithIndex(c.IndexDigest)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("plan_file: %w", err)
 		}

@@ -39,7 +39,7 @@ type executeData struct {
 	Path, ImagesFile string
 	MaxAttempts      int
 	DelaySeconds     int
-	Pin              string
+	Pin              int
 }
 
 // Provision uploads cache-images.ps1 and the image list, runs the script and
@@ -66,7 +66,7 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 	}
 	p.config.ctx.Data = executeData{
 		Path: scriptPath, ImagesFile: listPath, MaxAttempts: p.config.MaxAttempts,
-		DelaySeconds: int(p.config.RetryDelay.Seconds()), Pin: fmt.Sprint(*p.config.Pin),
+		DelaySeconds: int(p.config.RetryDelay.Seconds()), Pin: pinArg(*p.config.Pin),
 	}
 	command, err := interpolate.Render(p.config.ExecuteCommand, &p.config.ctx)
 	if err != nil {
@@ -89,6 +89,14 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 	}
 	ui.Say(fmt.Sprintf("Cached %d images", len(p.images)))
 	return nil
+}
+
+// pinArg is -Pin as cache-images.ps1 takes it through powershell -File.
+func pinArg(pin bool) int {
+	if pin {
+		return 1
+	}
+	return 0
 }
 
 // markerWriter streams the script's output to the UI line by line, and

@@ -51,7 +51,7 @@ func TestProvisionSucceeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass -File "C:/Windows/Temp/winbake/cache-images.ps1" -ImagesFile "C:/Windows/Temp/winbake/images.json" -MaxAttempts 7 -InitialDelaySeconds 30 -Pin $false`
+	want := `powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass -File "C:/Windows/Temp/winbake/cache-images.ps1" -ImagesFile "C:/Windows/Temp/winbake/images.json" -MaxAttempts 7 -InitialDelaySeconds 30 -Pin 0`
 	if comm.StartCmd.Command != want {
 		t.Errorf("command:\n got %s\nwant %s", comm.StartCmd.Command, want)
 	}
@@ -94,7 +94,7 @@ func TestPrepareErrors(t *testing.T) {
 	dir := t.TempDir()
 	planFile := filepath.Join(dir, "plan.json")
 	p := &plan.Plan{Version: plan.FormatVersion, Images: []plan.Image{{Name: "win", Windows: "2019-core", Build: "10.0.17763",
-		Cache: []plan.CacheImage{{Image: registry.Image{Ref: "nginx", Digest: "sha256:" + strings.Repeat("b", 64)}}}}}}
+		Cache: []plan.CacheImage{{Image: registry.Image{Ref: "nginx", Digest: "sha256:" + strings.Repeat("b", 64), IndexDigest: "sha256:" + strings.Repeat("c", 64)}}}}}}
 	if err := p.Write(planFile); err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestPrepareErrors(t *testing.T) {
 	if err := prov.Prepare(map[string]any{"plan_file": planFile, "windows_variant": "2019-full"}); err != nil {
 		t.Errorf("a plan of the same build: %v", err)
 	}
-	if len(prov.images) != 1 || prov.images[0].Pull != "docker.io/library/nginx@sha256:"+strings.Repeat("b", 64) {
+	if len(prov.images) != 1 || prov.images[0].Pull != "docker.io/library/nginx@sha256:"+strings.Repeat("b", 64) || prov.images[0].Index != "docker.io/library/nginx@sha256:"+strings.Repeat("c", 64) {
 		t.Errorf("images from the plan: %+v", prov.images)
 	}
 }
