@@ -154,7 +154,11 @@ func (pl *Planner) Make(ctx context.Context, cfg *config.Config) (*Plan, error) 
 				continue
 			}
 			c := CacheImage{Image: l.img}
-			if b := windows.BuildOf(l.img.OSVersion); b != v.Build {
+			if l.img.OSVersion == "" {
+				// containerd pulls it onto any Windows node; it runs only
+				// where its base image's build fits.
+				c.Note = fmt.Sprintf("declares no Windows build (os.version): containerd takes it on any node, but it runs only if built for %s", runnableBuilds(v))
+			} else if b := windows.BuildOf(l.img.OSVersion); b != v.Build {
 				c.Note = fmt.Sprintf("no variant for build %s: the newest one a %s node runs is for %s", v.Build, v.Release, describeBuild(b))
 			}
 			ip.Cache = append(ip.Cache, c)
@@ -171,10 +175,21 @@ func (pl *Planner) Make(ctx context.Context, cfg *config.Config) (*Plan, error) 
 
 // describeBuild names a build with its LTSC tag where it has one.
 func describeBuild(build string) string {
+	if build == "" {
+		return "no declared build"
+	}
 	if v := variantOfBuild(build); v.LTSC != "" {
 		return build + " (" + v.LTSC + ")"
 	}
 	return build
+}
+
+// runnableBuilds names the builds a node of v runs.
+func runnableBuilds(v windows.Variant) string {
+	if old := v.OldestRunnable(); old != v.Build {
+		return "a build from " + describeBuild(old) + " to " + describeBuild(v.Build)
+	}
+	return describeBuild(v.Build)
 }
 
 func variantOfBuild(build string) windows.Variant {
