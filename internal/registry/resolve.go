@@ -148,8 +148,8 @@ func (r *Resolver) Resolve(ctx context.Context, ref string, v windows.Variant) (
 }
 
 // pick chooses the windows/amd64 manifest the node runs, as containerd
-// does: of the builds it runs (windows.Variant.Runs), the newest, and of
-// several revisions of it, the newest. A 2025 node thus takes an
+// does: of the builds it runs (windows.Variant.Runs), the one whose
+// os.version sorts last (windows.Newer). A 2025 node thus takes an
 // ltsc2022-only image's 2022 variant. A manifest with no os.version
 // matches any Windows host in containerd (github.com/containerd/platforms:
 // windowsVersionMatcher.Match in 1.x, windowsmatcher.Match in v0.2, "HPC
