@@ -17,8 +17,9 @@ import (
 const hour = time.Hour
 
 var (
-	imageNameRE  = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
-	kubernetesRE = regexp.MustCompile(`^1\.(\d+)$`)
+	imageNameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+	// No leading zero: "1.035" names no SSM parameter.
+	kubernetesRE = regexp.MustCompile(`^1\.(0|[1-9]\d*)$`)
 	regionRE     = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$`)
 	// AMIPattern matches a whole AMI ID: "ami-" and 8 or 17 hex digits.
 	AMIPattern      = regexp.MustCompile(`^ami-([0-9a-f]{8}|[0-9a-f]{17})$`)
@@ -120,10 +121,15 @@ func (v *validator) image(p string, img Image) {
 	} else if !known {
 		v.at(p+".windows", "%q is not a Windows variant; expected one of %s", img.Windows, strings.Join(windows.Names(), ", "))
 	}
+	// The example is one the variant accepts: 2025 starts at 1.35.
+	example := "1.34"
+	if known && variant.MinKubernetes > 34 {
+		example = fmt.Sprintf("1.%d", variant.MinKubernetes)
+	}
 	if img.Kubernetes == "" {
-		v.at(p+".kubernetes", "missing; expected a Kubernetes minor version in quotes, such as \"1.34\"")
+		v.at(p+".kubernetes", "missing; expected a Kubernetes minor version in quotes, such as %q", example)
 	} else if m := kubernetesRE.FindStringSubmatch(img.Kubernetes); m == nil {
-		v.at(p+".kubernetes", "%q is not a Kubernetes minor version; expected one such as \"1.34\"", img.Kubernetes)
+		v.at(p+".kubernetes", "%q is not a Kubernetes minor version; expected one such as %q", img.Kubernetes, example)
 	} else if minor, _ := strconv.Atoi(m[1]); known && minor < variant.MinKubernetes {
 		v.at(p+".kubernetes", "Windows %s needs Kubernetes 1.%d or newer: EKS publishes no %s AMI for %s (%s)", img.Windows, variant.MinKubernetes, img.Windows, img.Kubernetes, minKubernetesWhy[variant.Release])
 	}
