@@ -137,6 +137,10 @@ func (pl *Planner) Make(ctx context.Context, cfg *config.Config) (*Plan, error) 
 				ip.Warnings = append(ip.Warnings, fmt.Sprintf("base image %s could not be read (%v): its layers are counted as pulled, so the savings shown are too low; set baseImages to a readable copy", ref, l.err))
 				continue
 			}
+			if l.img.OSVersion == "" {
+				ip.Warnings = append(ip.Warnings, fmt.Sprintf("base image %s declares no Windows build (os.version), so it cannot be matched to the AMI's %s: its layers are counted as pulled", ref, v.Build))
+				continue
+			}
 			if b := windows.BuildOf(l.img.OSVersion); b != v.Build {
 				// The AMI holds the base images of its own build only.
 				ip.Warnings = append(ip.Warnings, fmt.Sprintf("base image %s has no variant for build %s (only for %s): its layers are counted as pulled", ref, v.Build, describeBuild(b)))
@@ -175,9 +179,6 @@ func (pl *Planner) Make(ctx context.Context, cfg *config.Config) (*Plan, error) 
 
 // describeBuild names a build with its LTSC tag where it has one.
 func describeBuild(build string) string {
-	if build == "" {
-		return "no declared build"
-	}
 	if v := variantOfBuild(build); v.LTSC != "" {
 		return build + " (" + v.LTSC + ")"
 	}

@@ -230,7 +230,7 @@ func TestPlanTakesImagesWithoutOSVersion(t *testing.T) {
 	unversioned := w.reg.Push(t, "team/hpc:1", registrytest.Index(t, linux, bare))
 	mixed := w.reg.Push(t, "team/mixed:1", registrytest.Index(t, bare, versioned))
 	single := w.reg.Push(t, "team/single-hpc:1", bare)
-	base := []string{w.ref("windows/servercore:ltsc")}
+	base := []string{w.ref("windows/servercore:ltsc"), single}
 
 	for variant, want := range map[string]string{
 		"2022-core": "runs only if built for 10.0.20348 (ltsc2022)",
@@ -240,6 +240,15 @@ func TestPlanTakesImagesWithoutOSVersion(t *testing.T) {
 		p, err := w.planner(t, nil).Make(context.Background(), variantConfig(t, variant, k8s, base, unversioned, mixed, single))
 		if err != nil {
 			t.Fatalf("%s: %v", variant, err)
+		}
+		// The AMI's base images are those of its build: one that declares
+		// none cannot be counted as on the AMI.
+		warned := false
+		for _, w := range p.Images[0].Warnings {
+			warned = warned || strings.HasPrefix(w, "base image "+single+" declares no Windows build (os.version)")
+		}
+		if !warned {
+			t.Errorf("%s: warnings %q", variant, p.Images[0].Warnings)
 		}
 		for _, c := range p.Images[0].Cache {
 			switch c.Ref {
