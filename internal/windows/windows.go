@@ -142,9 +142,11 @@ func parseBuild(osVersion string) (build, bool) {
 // Newer reports whether containerd prefers os.version a to b among the
 // variants a node runs: it orders them by the os.version string, greatest
 // first (github.com/containerd/platforms, windowsMatchComparer.Less:
-// p1.OSVersion > p2.OSVersion, in containerd 2.x), so revision 999 of a
-// build comes before revision 1000. The cached names must be the variant
-// containerd would pick by itself.
+// p1.OSVersion > p2.OSVersion), so revision 999 of a build comes before
+// revision 1000. containerd 2.1's CRI resolves an image name with that
+// comparer (platforms.Default() in internal/cri/server/images/service.go),
+// so a name pointing at an index finds the variant cached only if it is
+// the one picked here.
 func Newer(a, b string) bool {
 	return a > b
 }
