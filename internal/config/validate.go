@@ -119,7 +119,7 @@ func (v *validator) image(p string, img Image) {
 	if img.Windows == "" {
 		v.at(p+".windows", "missing; expected one of %s", strings.Join(windows.Names(), ", "))
 	} else if !known {
-		v.at(p+".windows", "%q is not a Windows variant; expected one of %s", img.Windows, strings.Join(windows.Names(), ", "))
+		v.at(p+".windows", "%q is not a Windows variant; expected one of %s%s", img.Windows, strings.Join(windows.Names(), ", "), closestVariant(img.Windows))
 	}
 	// The example is one the variant accepts: 2025 starts at 1.35.
 	example := "1.34"
@@ -221,4 +221,23 @@ func (v *validator) imageBuilder() {
 	if ib.SSMParameter != "" && !ssmParamRE.MatchString(ib.SSMParameter) {
 		v.at("imagebuilder.ssmParameter", "%q is not an SSM parameter name; expected a path like /winbake/{image}/ami", ib.SSMParameter)
 	}
+}
+
+// closestVariant suggests the variant a typo ("2022-Core", "2022core")
+// most likely meant: the nearest within one edit, ignoring case, when no
+// other is as near.
+func closestVariant(got string) string {
+	best, bestDist, ties := "", 2, 0
+	for _, name := range windows.Names() {
+		switch d := editDistance(strings.ToLower(got), name); {
+		case d < bestDist:
+			best, bestDist, ties = name, d, 1
+		case d == bestDist:
+			ties++
+		}
+	}
+	if best == "" || ties > 1 {
+		return ""
+	}
+	return fmt.Sprintf("; did you mean %q?", best)
 }
