@@ -108,6 +108,8 @@ func TestBadInput(t *testing.T) {
 			[]string{`w.yaml:8:26: imagebuilder.fastLaunch.maxParallelLaunches: 2 is too low; EC2 Fast Launch needs at least 6`}},
 		{"packer fast launch too small", base + "packer:\n  fastLaunch: {maxParallelLaunches: 4}\n",
 			[]string{`w.yaml:7:37: packer.fastLaunch.maxParallelLaunches: 4 is too low; EC2 Fast Launch needs at least 6`}},
+		{"empty fast launch says what is missing", base + "packer:\n  fastLaunch: {}\n",
+			[]string{`w.yaml:7:15: packer.fastLaunch.maxParallelLaunches: missing; setting fastLaunch turns EC2 Fast Launch on, and it needs maxParallelLaunches of at least 6`}},
 		{"missing fields point at the image", "images:\n  - name: win\n",
 			[]string{
 				`w.yaml:2:5: images[0].windows: missing`,

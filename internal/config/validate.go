@@ -178,7 +178,10 @@ func (v *validator) fastLaunch(p string, fl *FastLaunch) {
 	if fl == nil {
 		return
 	}
-	if fl.MaxParallelLaunches < 6 {
+	switch {
+	case fl.MaxParallelLaunches == 0:
+		v.at(p+".maxParallelLaunches", "missing; setting fastLaunch turns EC2 Fast Launch on, and it needs maxParallelLaunches of at least 6")
+	case fl.MaxParallelLaunches < 6:
 		v.at(p+".maxParallelLaunches", "%d is too low; EC2 Fast Launch needs at least 6", fl.MaxParallelLaunches)
 	}
 	if fl.TargetSnapshots < 1 {
