@@ -210,15 +210,25 @@ build {
     windows_variant = var.windows_variant
   }
 
-  # EC2Launch v2: reset and sysprep, so every node from this AMI starts
-  # fresh, and Fast Launch gets the sysprepped image it needs. These are
-  # the commands the amazon plugin documents for Amazon's Windows 2022 AMIs
-  # (docs/builders/ebs.mdx, "Windows 2022 Sysprep Commands"): sysprep
-  # shuts the instance down, and Packer then creates the AMI.
+  # Reset and sysprep, so every node from this AMI starts fresh, and Fast
+  # Launch gets the sysprepped image it needs, with the commands the amazon
+  # plugin documents (docs/builders/ebs.mdx) for the launch agent the base
+  # AMI has: EC2Launch v2 ("Windows 2022 Sysprep Commands"; preinstalled on
+  # Amazon's Windows Server 2022 and 2025 AMIs), whose sysprep shuts the
+  # instance down, or EC2Launch v1 ("Windows 2016 Sysprep Commands"; the
+  # agent of Amazon's Windows Server 2016 and 2019 AMIs), after which Packer
+  # stops the instance. Packer then creates the AMI.
   provisioner "powershell" {
     inline = [
-      "& 'C:/Program Files/Amazon/EC2Launch/ec2launch' reset --block",
-      "& 'C:/Program Files/Amazon/EC2Launch/ec2launch' sysprep --shutdown --block",
+      "if (Test-Path -LiteralPath 'C:/Program Files/Amazon/EC2Launch/ec2launch.exe') {",
+      "  & 'C:/Program Files/Amazon/EC2Launch/ec2launch' reset --block",
+      "  & 'C:/Program Files/Amazon/EC2Launch/ec2launch' sysprep --shutdown --block",
+      "} elseif (Test-Path -LiteralPath 'C:/ProgramData/Amazon/EC2-Windows/Launch/Scripts/SysprepInstance.ps1') {",
+      "  C:/ProgramData/Amazon/EC2-Windows/Launch/Scripts/InitializeInstance.ps1 -Schedule",
+      "  C:/ProgramData/Amazon/EC2-Windows/Launch/Scripts/SysprepInstance.ps1 -NoShutdown",
+      "} else {",
+      "  throw 'winbake: neither EC2Launch v2 nor EC2Launch v1 is installed, so the instance cannot be sysprepped'",
+      "}",
     ]
   }
 

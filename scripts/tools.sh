@@ -60,7 +60,7 @@ registry() {
 	ln -sf /usr/bin/docker-registry "$BIN/docker-registry"
 }
 
-# Keep these versions in step with internal/packerrun's tests.
+# Keep these versions in step with internal/bake/packer's tests (acceptance_test.go).
 packer() {
 	versioned_tool packer github.com/hashicorp/packer@v1.15.0 github.com/hashicorp/packer
 	versioned_tool packer-plugin-amazon github.com/hashicorp/packer-plugin-amazon@v1.8.1 github.com/hashicorp/packer-plugin-amazon

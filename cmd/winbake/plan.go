@@ -26,6 +26,10 @@ func runPlan(ctx context.Context, host pipeline.Host, args []string, stdout, std
 	if err != nil {
 		return err
 	}
+	// Once, before every region reports the same missing credentials.
+	if err := env.CheckCredentials(ctx); err != nil {
+		return err
+	}
 	p, err := env.Plan(ctx, cfg, stderr)
 	if err != nil {
 		return fmt.Errorf("%w; nothing written", err)

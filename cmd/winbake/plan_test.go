@@ -79,6 +79,20 @@ func TestPlanFailsWithoutWriting(t *testing.T) {
 	}
 }
 
+// TestPlanWithoutCredentials: a first run without AWS credentials says so
+// once, rather than once per region in the SDK's words.
+func TestPlanWithoutCredentials(t *testing.T) {
+	dir, _, _ := planWorld(t)
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	_, stderr, err := runIn(t, dir, "plan")
+	if err == nil || !strings.HasPrefix(err.Error(), "no AWS credentials: set them in the environment") || strings.Contains(stderr, "base AMI in") {
+		t.Fatalf("err = %v, stderr:\n%s", err, stderr)
+	}
+}
+
 func TestRenderRejectsStalePlan(t *testing.T) {
 	dir, ref, _ := planWorld(t)
 	if _, stderr, err := runIn(t, dir, "plan", "--json", "plan.json"); err != nil {

@@ -17,8 +17,9 @@ import (
 const hour = time.Hour
 
 var (
-	imageNameRE  = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
-	kubernetesRE = regexp.MustCompile(`^1\.(\d+)$`)
+	imageNameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+	// No leading zero: "1.035" names no SSM parameter.
+	kubernetesRE = regexp.MustCompile(`^1\.(0|[1-9]\d*)$`)
 	regionRE     = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$`)
 	// AMIPattern matches a whole AMI ID: "ami-" and 8 or 17 hex digits.
 	AMIPattern      = regexp.MustCompile(`^ami-([0-9a-f]{8}|[0-9a-f]{17})$`)
@@ -118,12 +119,17 @@ func (v *validator) image(p string, img Image) {
 	if img.Windows == "" {
 		v.at(p+".windows", "missing; expected one of %s", strings.Join(windows.Names(), ", "))
 	} else if !known {
-		v.at(p+".windows", "%q is not a Windows variant; expected one of %s", img.Windows, strings.Join(windows.Names(), ", "))
+		v.at(p+".windows", "%q is not a Windows variant; expected one of %s%s", img.Windows, strings.Join(windows.Names(), ", "), closestVariant(img.Windows))
+	}
+	// The example is one the variant accepts: 2025 starts at 1.35.
+	example := "1.34"
+	if known && variant.MinKubernetes > 34 {
+		example = fmt.Sprintf("1.%d", variant.MinKubernetes)
 	}
 	if img.Kubernetes == "" {
-		v.at(p+".kubernetes", "missing; expected a Kubernetes minor version in quotes, such as \"1.34\"")
+		v.at(p+".kubernetes", "missing; expected a Kubernetes minor version in quotes, such as %q", example)
 	} else if m := kubernetesRE.FindStringSubmatch(img.Kubernetes); m == nil {
-		v.at(p+".kubernetes", "%q is not a Kubernetes minor version; expected one such as \"1.34\"", img.Kubernetes)
+		v.at(p+".kubernetes", "%q is not a Kubernetes minor version; expected one such as %q", img.Kubernetes, example)
 	} else if minor, _ := strconv.Atoi(m[1]); known && minor < variant.MinKubernetes {
 		v.at(p+".kubernetes", "Windows %s needs Kubernetes 1.%d or newer: EKS publishes no %s AMI for %s (%s)", img.Windows, variant.MinKubernetes, img.Windows, img.Kubernetes, minKubernetesWhy[variant.Release])
 	}
@@ -172,7 +178,10 @@ func (v *validator) fastLaunch(p string, fl *FastLaunch) {
 	if fl == nil {
 		return
 	}
-	if fl.MaxParallelLaunches < 6 {
+	switch {
+	case fl.MaxParallelLaunches == 0:
+		v.at(p+".maxParallelLaunches", "missing; setting fastLaunch turns EC2 Fast Launch on, and it needs maxParallelLaunches of at least 6")
+	case fl.MaxParallelLaunches < 6:
 		v.at(p+".maxParallelLaunches", "%d is too low; EC2 Fast Launch needs at least 6", fl.MaxParallelLaunches)
 	}
 	if fl.TargetSnapshots < 1 {
@@ -215,4 +224,23 @@ func (v *validator) imageBuilder() {
 	if ib.SSMParameter != "" && !ssmParamRE.MatchString(ib.SSMParameter) {
 		v.at("imagebuilder.ssmParameter", "%q is not an SSM parameter name; expected a path like /winbake/{image}/ami", ib.SSMParameter)
 	}
+}
+
+// closestVariant suggests the variant a typo ("2022-Core", "2022core")
+// most likely meant: the nearest within one edit, ignoring case, when no
+// other is as near.
+func closestVariant(got string) string {
+	best, bestDist, ties := "", 2, 0
+	for _, name := range windows.Names() {
+		switch d := editDistance(strings.ToLower(got), name); {
+		case d < bestDist:
+			best, bestDist, ties = name, d, 1
+		case d == bestDist:
+			ties++
+		}
+	}
+	if best == "" || ties > 1 {
+		return ""
+	}
+	return fmt.Sprintf("; did you mean %q?", best)
 }

@@ -137,6 +137,10 @@ func (pl *Planner) Make(ctx context.Context, cfg *config.Config) (*Plan, error) 
 				ip.Warnings = append(ip.Warnings, fmt.Sprintf("base image %s could not be read (%v): its layers are counted as pulled, so the savings shown are too low; set baseImages to a readable copy", ref, l.err))
 				continue
 			}
+			if l.img.OSVersion == "" {
+				ip.Warnings = append(ip.Warnings, fmt.Sprintf("base image %s declares no Windows build (os.version), so it cannot be matched to the AMI's %s: its layers are counted as pulled", ref, v.Build))
+				continue
+			}
 			if b := windows.BuildOf(l.img.OSVersion); b != v.Build {
 				// The AMI holds the base images of its own build only.
 				ip.Warnings = append(ip.Warnings, fmt.Sprintf("base image %s has no variant for build %s (only for %s): its layers are counted as pulled", ref, v.Build, describeBuild(b)))
@@ -154,7 +158,11 @@ func (pl *Planner) Make(ctx context.Context, cfg *config.Config) (*Plan, error) 
 				continue
 			}
 			c := CacheImage{Image: l.img}
-			if b := windows.BuildOf(l.img.OSVersion); b != v.Build {
+			if l.img.OSVersion == "" {
+				// containerd pulls it onto any Windows node; it runs only
+				// where its base image's build fits.
+				c.Note = fmt.Sprintf("declares no Windows build (os.version): containerd takes it on any node, but it runs only if built for %s", runnableBuilds(v))
+			} else if b := windows.BuildOf(l.img.OSVersion); b != v.Build {
 				c.Note = fmt.Sprintf("no variant for build %s: the newest one a %s node runs is for %s", v.Build, v.Release, describeBuild(b))
 			}
 			ip.Cache = append(ip.Cache, c)
@@ -175,6 +183,14 @@ func describeBuild(build string) string {
 		return build + " (" + v.LTSC + ")"
 	}
 	return build
+}
+
+// runnableBuilds names the builds a node of v runs.
+func runnableBuilds(v windows.Variant) string {
+	if old := v.OldestRunnable(); old != v.Build {
+		return "a build from " + describeBuild(old) + " to " + describeBuild(v.Build)
+	}
+	return describeBuild(v.Build)
 }
 
 func variantOfBuild(build string) windows.Variant {

@@ -213,3 +213,57 @@ func TestDefaultShowsThePoint(t *testing.T) {
 		t.Errorf("totals %+v: the default shows no saving", ip.Totals)
 	}
 }
+
+// TestPlanTakesImagesWithoutOSVersion: containerd matches a Windows
+// manifest that declares no os.version on every Windows host
+// (github.com/containerd/platforms, windowsVersionMatcher.Match; "HPC
+// containers do not have OS version filled" in v0.2) and sorts it after
+// those that declare one. The plan takes it when nothing else fits, and
+// says what the node needs of it.
+func TestPlanTakesImagesWithoutOSVersion(t *testing.T) {
+	w := newWorld(t, false)
+	w.aws.AddEKSAMI("us-east-1", "2022-core", "1.34")
+	w.aws.AddEKSAMI("us-east-1", "2025-core", "1.35")
+	bare := registrytest.Image(t, "windows", "amd64", "", registrytest.RandomLayer(t, 1<<10))
+	linux := registrytest.Image(t, "linux", "amd64", "", registrytest.RandomLayer(t, 1<<10))
+	versioned := registrytest.Image(t, "windows", "amd64", build2022, registrytest.RandomLayer(t, 1<<10))
+	unversioned := w.reg.Push(t, "team/hpc:1", registrytest.Index(t, linux, bare))
+	mixed := w.reg.Push(t, "team/mixed:1", registrytest.Index(t, bare, versioned))
+	single := w.reg.Push(t, "team/single-hpc:1", bare)
+	base := []string{w.ref("windows/servercore:ltsc"), single}
+
+	for variant, want := range map[string]string{
+		"2022-core": "runs only if built for 10.0.20348 (ltsc2022)",
+		"2025-core": "runs only if built for a build from 10.0.20348 (ltsc2022) to 10.0.26100 (ltsc2025)",
+	} {
+		k8s := map[string]string{"2022-core": "1.34", "2025-core": "1.35"}[variant]
+		p, err := w.planner(t, nil).Make(context.Background(), variantConfig(t, variant, k8s, base, unversioned, mixed, single))
+		if err != nil {
+			t.Fatalf("%s: %v", variant, err)
+		}
+		// The AMI's base images are those of its build: one that declares
+		// none cannot be counted as on the AMI.
+		warned := false
+		for _, w := range p.Images[0].Warnings {
+			warned = warned || strings.HasPrefix(w, "base image "+single+" declares no Windows build (os.version)")
+		}
+		if !warned {
+			t.Errorf("%s: warnings %q", variant, p.Images[0].Warnings)
+		}
+		for _, c := range p.Images[0].Cache {
+			switch c.Ref {
+			case mixed:
+				if c.Digest != digestOf(t, versioned) {
+					t.Errorf("%s: %s: took %s (%q), want the manifest that declares its build", variant, c.Ref, c.Digest, c.OSVersion)
+				}
+			default:
+				if c.Digest != digestOf(t, bare) || c.OSVersion != "" {
+					t.Errorf("%s: %s: took %s (%q), want the Windows manifest without os.version", variant, c.Ref, c.Digest, c.OSVersion)
+				}
+				if !strings.Contains(c.Note, "declares no Windows build (os.version)") || !strings.Contains(c.Note, want) {
+					t.Errorf("%s: %s: note %q, want one saying it %s", variant, c.Ref, c.Note, want)
+				}
+			}
+		}
+	}
+}

@@ -134,7 +134,9 @@ func (r *Resolver) Resolve(ctx context.Context, ref string, v windows.Variant) (
 		if cf.OS != "windows" || cf.Architecture != "amd64" {
 			return Image{}, fmt.Errorf("is a %s/%s image; a Windows node needs windows/amd64", cf.OS, cf.Architecture)
 		}
-		if !v.Runs(cf.OSVersion) {
+		// An image that declares no build matches every Windows host in
+		// containerd (see pick), so it is taken; the plan says so.
+		if cf.OSVersion != "" && !v.Runs(cf.OSVersion) {
 			return Image{}, fmt.Errorf("is built for Windows %s, which a %s node (build %s) cannot run; use a tag for %s", describeBuild(cf.OSVersion), v.Release, v.Build, v.LTSC)
 		}
 		img.OSVersion = cf.OSVersion
@@ -146,12 +148,16 @@ func (r *Resolver) Resolve(ctx context.Context, ref string, v windows.Variant) (
 }
 
 // pick chooses the windows/amd64 manifest the node runs, as containerd
-// does: of the builds it runs (windows.Variant.Runs), the newest, and of
-// several revisions of it, the newest. A 2025 node thus takes an
-// ltsc2022-only image's 2022 variant.
+// does: of the builds it runs (windows.Variant.Runs), the one whose
+// os.version sorts last (windows.Newer). A 2025 node thus takes an
+// ltsc2022-only image's 2022 variant. A manifest with no os.version
+// matches any Windows host in containerd (github.com/containerd/platforms:
+// windowsVersionMatcher.Match in 1.x, windowsmatcher.Match in v0.2, "HPC
+// containers do not have OS version filled") but sorts after those with
+// one, so it is taken only when no other fits.
 func pick(manifests []v1.Descriptor, v windows.Variant) (v1.Descriptor, error) {
 	var platforms, builds []string
-	var best *v1.Descriptor
+	var best, unversioned *v1.Descriptor
 	for i, d := range manifests {
 		p := d.Platform
 		if p == nil {
@@ -162,6 +168,9 @@ func pick(manifests []v1.Descriptor, v windows.Variant) (v1.Descriptor, error) {
 			continue
 		}
 		builds = append(builds, describeBuild(p.OSVersion))
+		if p.OSVersion == "" && unversioned == nil {
+			unversioned = &manifests[i]
+		}
 		if v.Runs(p.OSVersion) && (best == nil || windows.Newer(p.OSVersion, best.Platform.OSVersion)) {
 			best = &manifests[i]
 		}
@@ -169,6 +178,8 @@ func pick(manifests []v1.Descriptor, v windows.Variant) (v1.Descriptor, error) {
 	switch {
 	case best != nil:
 		return *best, nil
+	case unversioned != nil:
+		return *unversioned, nil
 	case len(builds) == 0:
 		return v1.Descriptor{}, fmt.Errorf("has no windows/amd64 variant (platforms: %s); a Windows node cannot run it", strings.Join(unique(platforms), ", "))
 	case v.OldestRunnable() != v.Build:

@@ -139,14 +139,14 @@ func parseBuild(osVersion string) (build, bool) {
 	return build{n[0], n[1], n[2], n[3]}, true
 }
 
-// Newer reports whether os.version a is of a newer build than b, or of
-// the same build and a newer revision: of the variants a node runs,
-// containerd prefers the newest (platforms.windowsMatchComparer.Less).
+// Newer reports whether containerd prefers os.version a to b among the
+// variants a node runs: it orders them by the os.version string, greatest
+// first (github.com/containerd/platforms, windowsMatchComparer.Less:
+// p1.OSVersion > p2.OSVersion), so revision 999 of a build comes before
+// revision 1000. containerd 2.1's CRI resolves an image name with that
+// comparer (platforms.Default() in internal/cri/server/images/service.go),
+// so a name pointing at an index finds the variant cached only if it is
+// the one picked here.
 func Newer(a, b string) bool {
-	x, _ := parseBuild(a)
-	y, _ := parseBuild(b)
-	if x.build != y.build {
-		return x.build > y.build
-	}
-	return x.revision > y.revision
+	return a > b
 }

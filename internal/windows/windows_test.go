@@ -41,7 +41,10 @@ func TestNewer(t *testing.T) {
 		{"10.0.26100.1", "10.0.20348.9999", true},
 		{"10.0.20348.2762", "10.0.20348.2700", true},
 		{"10.0.20348.2700", "10.0.20348.2762", false},
-		{"10.0.20348.10000", "10.0.20348.9999", true}, // numbers, not strings
+		// containerd compares the strings, not the numbers
+		// (windowsMatchComparer.Less).
+		{"10.0.20348.10000", "10.0.20348.9999", false},
+		{"10.0.20348.999", "10.0.20348.1000", true},
 	} {
 		if got := Newer(tc.a, tc.b); got != tc.want {
 			t.Errorf("Newer(%s, %s) = %v", tc.a, tc.b, got)

@@ -84,23 +84,38 @@ func TestUpdatesHonourTheVariable(t *testing.T) {
 	t.Error("local.updates_command does not pass -Enabled from WINBAKE_UPDATES")
 }
 
-// TestSysprepAsDocumented: the EC2Launch v2 commands are those the amazon
-// plugin documents for Amazon's Windows 2022 AMIs (packer-plugin-amazon
-// docs/builders/ebs.mdx, "Windows 2022 Sysprep Commands"), the last
-// provisioner of the build.
+// TestSysprepAsDocumented: the last provisioner of the build runs the
+// commands the amazon plugin documents (packer-plugin-amazon
+// docs/builders/ebs.mdx) for the launch agent the base AMI has: EC2Launch
+// v2 ("Windows 2022 Sysprep Commands"), preinstalled on Amazon's Windows
+// Server 2022 and 2025 AMIs, and EC2Launch v1 ("Windows 2016 Sysprep
+// Commands"), the agent of its 2016 and 2019 AMIs (EC2 User Guide,
+// "Install the latest version of EC2Config": EC2Launch v2 comes
+// pre-installed on Amazon Windows Server 2022 and 2025 AMIs). A 2019 bake
+// with only the v2 commands fails at its last step.
 func TestSysprepAsDocumented(t *testing.T) {
 	body, src := template(t)
 	ps := provisioners(t, body, "powershell")
 	inline, ok := ps[len(ps)-1].Attributes["inline"]
-	want := `[
-      "& 'C:/Program Files/Amazon/EC2Launch/ec2launch' reset --block",
-      "& 'C:/Program Files/Amazon/EC2Launch/ec2launch' sysprep --shutdown --block",
-    ]`
-	if !ok || source(src, inline.Expr) != want {
-		got := ""
-		if ok {
-			got = source(src, inline.Expr)
+	if !ok {
+		t.Fatal("the last powershell provisioner has no inline commands")
+	}
+	got := source(src, inline.Expr)
+	for _, want := range []string{
+		// EC2Launch v2, found by its executable.
+		`"if (Test-Path -LiteralPath 'C:/Program Files/Amazon/EC2Launch/ec2launch.exe') {"`,
+		`"  & 'C:/Program Files/Amazon/EC2Launch/ec2launch' reset --block"`,
+		`"  & 'C:/Program Files/Amazon/EC2Launch/ec2launch' sysprep --shutdown --block"`,
+		// EC2Launch v1, found by its scripts.
+		`"} elseif (Test-Path -LiteralPath 'C:/ProgramData/Amazon/EC2-Windows/Launch/Scripts/SysprepInstance.ps1') {"`,
+		`"  C:/ProgramData/Amazon/EC2-Windows/Launch/Scripts/InitializeInstance.ps1 -Schedule"`,
+		`"  C:/ProgramData/Amazon/EC2-Windows/Launch/Scripts/SysprepInstance.ps1 -NoShutdown"`,
+		// Neither: say so rather than bake an image that was never sysprepped.
+		`"} else {"`,
+		`throw 'winbake: neither EC2Launch v2 nor EC2Launch v1 is installed`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the last powershell provisioner lacks %s:\n%s", want, got)
 		}
-		t.Errorf("the last powershell provisioner is not the documented sysprep:\n%s", got)
 	}
 }
