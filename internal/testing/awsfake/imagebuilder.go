@@ -4,10 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/winbake/winbake/internal/awsarn"
 )
 
 // Build says how the next image build behaves.
@@ -30,10 +31,12 @@ type Phase struct {
 	For   time.Duration
 }
 
-// DefaultTimeline is a 60-minute Windows build.
+// DefaultTimeline is a 55-minute Windows build: updates and image pulls in
+// BUILDING, the component's test phase on a fresh instance in TESTING, AMI
+// creation and copies in DISTRIBUTING.
 var DefaultTimeline = []Phase{
-	{"PENDING", time.Minute}, {"CREATING", 2 * time.Minute}, {"BUILDING", 40 * time.Minute},
-	{"TESTING", 12 * time.Minute}, {"DISTRIBUTING", 5 * time.Minute},
+	{"PENDING", time.Minute}, {"CREATING", 2 * time.Minute}, {"BUILDING", 25 * time.Minute},
+	{"TESTING", 17 * time.Minute}, {"DISTRIBUTING", 10 * time.Minute},
 }
 
 // imageBuilder is the fake's EC2 Image Builder state, per region.
@@ -53,6 +56,8 @@ type imageBuilder struct {
 	// ListDelay hides new resources from List* answers this long, as
 	// Image Builder's eventually consistent lists do.
 	listDelay time.Duration
+	// immutableVersions refuses a second create of a component version.
+	immutableVersions bool
 }
 
 type ibResource struct {
@@ -67,6 +72,8 @@ type ibBuild struct {
 	behavior Build
 	amis     []map[string]any
 	done     bool
+	// components are the component builds the build runs.
+	components []string
 }
 
 type tokenUse struct {
@@ -132,10 +139,16 @@ func (s *Server) ComponentVersions(name string) []string {
 	return out
 }
 
-// impliedActions are the IAM actions an operation needs besides its own.
+// impliedActions are the IAM actions an operation needs besides its own:
+// the dependent actions of the Service Authorization Reference for Image
+// Builder (CreateImageRecipe reads its components, the infrastructure
+// configuration passes the instance profile's role), and what a build
+// reads and passes when it starts.
 var impliedActions = map[string][]string{
-	"CreateImageRecipe": {"imagebuilder:GetComponent"},
-	"CreateImage":       {"imagebuilder:GetImageRecipe", "imagebuilder:GetInfrastructureConfiguration", "imagebuilder:GetDistributionConfiguration", "iam:PassRole"},
+	"CreateImageRecipe":                 {"imagebuilder:GetComponent"},
+	"CreateInfrastructureConfiguration": {"iam:PassRole"},
+	"UpdateInfrastructureConfiguration": {"iam:PassRole"},
+	"CreateImage":                       {"imagebuilder:GetImageRecipe", "imagebuilder:GetInfrastructureConfiguration", "imagebuilder:GetDistributionConfiguration", "iam:PassRole"},
 }
 
 // route names the operation of a REST-JSON request.
@@ -162,8 +175,8 @@ func (ib *imageBuilder) handle(req *request) (any, *apiError) {
 		extra = append(extra, "imagebuilder:TagResource")
 	}
 	for _, a := range extra {
-		if s.policy != nil && !s.policy[a] {
-			return nil, errorf(403, "AccessDeniedException", "User: arn:aws:sts::%s:assumed-role/winbake/ci is not authorized to perform: %s (needed by %s)", Account, a, req.action)
+		if !s.allowedLocked(a) {
+			return nil, deny("imagebuilder", a)
 		}
 	}
 	// Idempotency: a token replays its first answer, or is refused when
@@ -199,7 +212,7 @@ func hashJSON(v any) string {
 }
 
 func (ib *imageBuilder) arn(region, kind, name string, rest ...string) string {
-	return strings.Join(append([]string{fmt.Sprintf("arn:aws:imagebuilder:%s:%s:%s/%s", region, Account, kind, name)}, rest...), "/")
+	return strings.Join(append([]string{awsarn.ARN(region, "imagebuilder", region, Account, kind+"/"+name)}, rest...), "/")
 }
 
 func (ib *imageBuilder) do(req *request) (any, *apiError) {
@@ -207,32 +220,8 @@ func (ib *imageBuilder) do(req *request) (any, *apiError) {
 	q := req.http.URL.Query()
 	b := req.body
 	switch req.action {
-	case "CreateComponent":
-		name, version := str(b, "name"), str(b, "semanticVersion")
-		if !validSemver(version) {
-			return nil, errorf(400, "InvalidParameterValueException", "The value supplied for parameter 'semanticVersion' is not valid: %s", version)
-		}
-		for _, c := range ib.components {
-			if c.region == req.region && c.name == name && c.version == version {
-				return nil, errorf(400, "ResourceAlreadyExistsException", "The following resource 'Component' already exists: %s/%s", name, version)
-			}
-		}
-		if data := str(b, "data"); len(data) > 16000 {
-			return nil, errorf(400, "InvalidParameterValueException", "component data is over 16000 characters")
-		}
-		c := &ibResource{region: req.region, arn: ib.arn(req.region, "component", strings.ToLower(name), version, "1"), name: name, version: version, created: now, body: b}
-		ib.components = append(ib.components, c)
-		return map[string]any{"requestId": "fake", "clientToken": str(b, "clientToken"), "componentBuildVersionArn": c.arn}, nil
-	case "ListComponents":
-		name := filterValue(b, "name")
-		var list []map[string]any
-		for _, c := range ib.components {
-			if c.region == req.region && (name == "" || c.name == name) && ib.visible(c.created) {
-				list = append(list, map[string]any{"arn": versionARN(c.arn), "name": c.name, "version": c.version,
-					"description": c.body["description"], "owner": Account, "platform": "Windows", "type": "BUILD", "dateCreated": c.created.Format(time.RFC3339)})
-			}
-		}
-		return map[string]any{"requestId": "fake", "componentVersionList": list}, nil
+	case "CreateComponent", "ListComponents", "ListComponentBuildVersions", "GetComponent":
+		return ib.component(req)
 	case "CreateImageRecipe":
 		name, version := str(b, "name"), str(b, "semanticVersion")
 		if !validSemver(version) {
@@ -347,6 +336,7 @@ func (ib *imageBuilder) do(req *request) (any, *apiError) {
 		bl := &ibBuild{ibResource: ibResource{region: req.region, arn: ib.arn(req.region, "image", strings.ToLower(recipe.name), recipe.version, strconv.Itoa(n)),
 			name: recipe.name, version: recipe.version, created: now, body: b}, started: now, behavior: ib.next}
 		ib.next = Build{}
+		bl.components = ib.resolveComponents(req.region, recipe)
 		if bl.behavior.Timeline == nil {
 			bl.behavior.Timeline = DefaultTimeline
 			if ib.defaultTimeline != nil {
@@ -371,14 +361,6 @@ func (ib *imageBuilder) do(req *request) (any, *apiError) {
 			}
 		}
 		return map[string]any{"requestId": "fake", "imageSummaryList": list}, nil
-	case "GetComponent":
-		arn := q.Get("componentBuildVersionArn")
-		for _, c := range ib.components {
-			if c.arn == arn || versionARN(c.arn) == arn {
-				return map[string]any{"requestId": "fake", "component": map[string]any{"arn": c.arn, "name": c.name, "version": c.version, "description": c.body["description"], "data": c.body["data"], "tags": c.body["tags"]}}, nil
-			}
-		}
-		return nil, errorf(404, "ResourceNotFoundException", "Component %s does not exist", arn)
 	case "TagResource":
 		return map[string]any{}, nil
 	}

@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Account is the AWS account of the fake's caller.
@@ -34,7 +35,11 @@ type Fault struct {
 	Code    string
 	Message string
 	Times   int // how many calls fail; 0 means all
-	used    int
+	// For makes the fault a burst: it lasts this long on the simulated
+	// clock from the first call it fails (0: no time limit).
+	For   time.Duration
+	used  int
+	first time.Time
 }
 
 // Server is the fake. Its exported methods seed and inspect state.
@@ -232,24 +237,47 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // checkLocked applies the policy and injected faults.
 func (s *Server) checkLocked(req *request, action string) *apiError {
+	now := s.Clock.Now()
 	for _, f := range s.faults {
-		if (f.Action == action || f.Action == "*") && (f.Times == 0 || f.used < f.Times) {
-			f.used++
-			return &apiError{f.Status, f.Code, f.Message}
+		if f.Action != action && f.Action != "*" || f.Times > 0 && f.used >= f.Times {
+			continue
 		}
+		if f.used == 0 {
+			f.first = now
+		}
+		if f.For > 0 && now.Sub(f.first) >= f.For {
+			continue
+		}
+		f.used++
+		return &apiError{f.Status, f.Code, f.Message}
 	}
-	if s.policy != nil && !s.policy[action] && action != "sts:GetCallerIdentity" {
-		msg := fmt.Sprintf("User: arn:aws:sts::%s:assumed-role/winbake/ci is not authorized to perform: %s", Account, action)
-		switch req.service {
-		case "ec2":
-			return errorf(403, "UnauthorizedOperation", "You are not authorized to perform this operation. %s", msg)
-		case "imagebuilder":
-			return errorf(403, "AccessDeniedException", "%s", msg)
-		default:
-			return errorf(400, "AccessDeniedException", "%s", msg)
-		}
+	if !s.allowedLocked(action) {
+		return deny(req.service, action)
 	}
 	return nil
+}
+
+func (s *Server) allowedLocked(action string) bool {
+	return s.policy == nil || s.policy[action] || action == "sts:GetCallerIdentity"
+}
+
+// deny answers a call the policy does not allow as the service does,
+// naming the refused action, which may not be the operation called (IAM
+// User Guide, "Troubleshoot access denied error messages"): Image Builder
+// 403 AccessDeniedException, SSM 400 AccessDeniedException, EC2 403
+// UnauthorizedOperation with an encoded message, IAM 403 AccessDenied.
+func deny(service, action string) *apiError {
+	msg := fmt.Sprintf("User: arn:aws:sts::%s:assumed-role/winbake/ci is not authorized to perform: %s because no identity-based policy allows the %s action", Account, action, action)
+	switch service {
+	case "ec2":
+		return errorf(403, "UnauthorizedOperation", "You are not authorized to perform this operation. %s. Encoded authorization failure message: fake-encoded-message", msg)
+	case "imagebuilder":
+		return errorf(403, "AccessDeniedException", "%s", msg)
+	case "iam", "sts":
+		return errorf(403, "AccessDenied", "%s", msg)
+	default:
+		return errorf(400, "AccessDeniedException", "%s", msg)
+	}
 }
 
 func (s *Server) dispatch(req *request) (any, *apiError) {
