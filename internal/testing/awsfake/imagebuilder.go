@@ -51,8 +51,9 @@ type imageBuilder struct {
 	next       Build
 	// defaultTimeline replaces DefaultTimeline when set.
 	defaultTimeline []Phase
-	subnets         map[string]bool // region/subnet-id
-	profiles        map[string]bool // instance profile names
+	subnets         map[string]bool   // region/subnet-id
+	profiles        map[string]bool   // instance profile names
+	profileRoles    map[string]string // instance profile name → role path and name
 	// ListDelay hides new resources from List* answers this long, as
 	// Image Builder's eventually consistent lists do.
 	listDelay time.Duration
@@ -83,7 +84,7 @@ type tokenUse struct {
 
 func newImageBuilder(s *Server) *imageBuilder {
 	return &imageBuilder{s: s, infras: map[string]*ibResource{}, dists: map[string]*ibResource{},
-		tokens: map[string]tokenUse{}, subnets: map[string]bool{}, profiles: map[string]bool{}}
+		tokens: map[string]tokenUse{}, subnets: map[string]bool{}, profiles: map[string]bool{}, profileRoles: map[string]string{}}
 }
 
 // SetNextBuild sets how the next CreateImage build behaves.
@@ -112,6 +113,15 @@ func (s *Server) AddInstanceProfile(name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.ib.profiles[name] = true
+}
+
+// AddInstanceProfileWithRole makes an instance profile holding a role
+// (role is its path and name, such as "build/WinbakeBuild").
+func (s *Server) AddInstanceProfileWithRole(name, role string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ib.profiles[name] = true
+	s.ib.profileRoles[name] = role
 }
 
 // Counts of Image Builder resources, for idempotency tests.
