@@ -54,6 +54,9 @@ type imageBuilder struct {
 	subnets         map[string]bool   // region/subnet-id
 	profiles        map[string]bool   // instance profile names
 	profileRoles    map[string]string // instance profile name → role path and name
+	// fastLaunchNeedsTemplate: regions where Fast Launch fails without a
+	// launch template, and why.
+	fastLaunchNeedsTemplate map[string]string
 	// ListDelay hides new resources from List* answers this long, as
 	// Image Builder's eventually consistent lists do.
 	listDelay time.Duration
@@ -75,6 +78,8 @@ type ibBuild struct {
 	done     bool
 	// components are the component builds the build runs.
 	components []string
+	// fastLaunchFailed says where Fast Launch failed, and why.
+	fastLaunchFailed []string
 }
 
 type tokenUse struct {
@@ -84,7 +89,8 @@ type tokenUse struct {
 
 func newImageBuilder(s *Server) *imageBuilder {
 	return &imageBuilder{s: s, infras: map[string]*ibResource{}, dists: map[string]*ibResource{},
-		tokens: map[string]tokenUse{}, subnets: map[string]bool{}, profiles: map[string]bool{}, profileRoles: map[string]string{}}
+		tokens: map[string]tokenUse{}, subnets: map[string]bool{}, profiles: map[string]bool{}, profileRoles: map[string]string{},
+		fastLaunchNeedsTemplate: map[string]string{}}
 }
 
 // SetNextBuild sets how the next CreateImage build behaves.
