@@ -186,15 +186,6 @@ func (ib *imageBuilder) handle(req *request) (any, *apiError) {
 	s := ib.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	extra := impliedActions[req.action]
-	if len(req.body) > 0 && req.body["tags"] != nil && strings.HasPrefix(req.action, "Create") {
-		extra = append(extra, "imagebuilder:TagResource")
-	}
-	for _, a := range extra {
-		if !s.allowedLocked(a) {
-			return nil, deny("imagebuilder", a)
-		}
-	}
 	// Idempotency: a token replays its first answer, or is refused when
 	// the parameters differ.
 	if tok := str(req.body, "clientToken"); tok != "" {

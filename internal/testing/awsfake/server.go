@@ -49,6 +49,8 @@ type Server struct {
 	faults []*Fault
 	// policy lists the allowed IAM actions; nil allows everything.
 	policy map[string]bool
+	// statements, when set, is a whole policy to enforce (AllowPolicy).
+	statements []statement
 
 	params map[string]map[string]string // region → SSM name → value
 	images map[string]map[string]*Image // region → AMI ID → image
@@ -87,7 +89,7 @@ func (s *Server) Close() { s.httpServer.Close() }
 func (s *Server) AllowOnly(actions []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.policy = map[string]bool{}
+	s.policy, s.statements = map[string]bool{}, nil
 	for _, a := range actions {
 		s.policy[a] = true
 	}
@@ -251,14 +253,12 @@ func (s *Server) checkLocked(req *request, action string) *apiError {
 		f.used++
 		return &apiError{f.Status, f.Code, f.Message}
 	}
-	if !s.allowedLocked(action) {
-		return deny(req.service, action)
+	for _, a := range s.authzOf(req, action) {
+		if !s.permitsLocked(a) {
+			return deny(req.service, a.action, a.resource)
+		}
 	}
 	return nil
-}
-
-func (s *Server) allowedLocked(action string) bool {
-	return s.policy == nil || s.policy[action] || action == "sts:GetCallerIdentity"
 }
 
 // deny answers a call the policy does not allow as the service does,
@@ -266,8 +266,12 @@ func (s *Server) allowedLocked(action string) bool {
 // User Guide, "Troubleshoot access denied error messages"): Image Builder
 // 403 AccessDeniedException, SSM 400 AccessDeniedException, EC2 403
 // UnauthorizedOperation with an encoded message, IAM 403 AccessDenied.
-func deny(service, action string) *apiError {
-	msg := fmt.Sprintf("User: arn:aws:sts::%s:assumed-role/winbake/ci is not authorized to perform: %s because no identity-based policy allows the %s action", Account, action, action)
+func deny(service, action, resource string) *apiError {
+	on := ""
+	if resource != "" && resource != "*" {
+		on = " on resource: " + resource
+	}
+	msg := fmt.Sprintf("User: arn:aws:sts::%s:assumed-role/winbake/ci is not authorized to perform: %s%s because no identity-based policy allows the %s action", Account, action, on, action)
 	switch service {
 	case "ec2":
 		return errorf(403, "UnauthorizedOperation", "You are not authorized to perform this operation. %s. Encoded authorization failure message: fake-encoded-message", msg)
