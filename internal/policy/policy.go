@@ -11,6 +11,7 @@ package policy
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -68,6 +69,13 @@ type Inputs struct {
 func For(cfg *config.Config, in Inputs) (Document, error) {
 	if cfg.Builder != config.BuilderImageBuilder {
 		return Document{}, errors.New("winbake policy covers the imagebuilder builder; the packer builder needs the permissions packer-plugin-amazon documents for amazon-ebs")
+	}
+	// A wildcard in a name would widen the resource it scopes.
+	ic := cfg.ImageBuilder
+	for field, v := range map[string]string{"instanceProfile": ic.InstanceProfile, "instanceProfileRole": ic.InstanceProfileRole, "logBucket": ic.LogBucket} {
+		if strings.ContainsAny(v, "*?") {
+			return Document{}, fmt.Errorf("imagebuilder.%s: %q holds an IAM wildcard; name the resource itself", field, v)
+		}
 	}
 	return Generate(cfg, in), nil
 }

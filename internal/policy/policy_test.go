@@ -9,6 +9,7 @@ import (
 
 	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/policy"
+	"github.com/winbake/winbake/internal/testing/policycheck"
 	"github.com/winbake/winbake/internal/testing/testenv"
 )
 
@@ -31,7 +32,7 @@ func TestDefaultPolicyIsCheckedIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := policy.Generate(cfg, policy.Inputs{})
-	if problems := policy.Check(doc); len(problems) > 0 {
+	if problems := policycheck.Check(doc); len(problems) > 0 {
 		t.Errorf("policy check:\n%s", strings.Join(problems, "\n"))
 	}
 	got, err := policy.Marshal(doc)
@@ -61,7 +62,7 @@ imagebuilder:
 
 func TestScopedToTheConfig(t *testing.T) {
 	doc := policy.Generate(parse(t, govYAML), policy.Inputs{Account: "210987654321"})
-	if problems := policy.Check(doc); len(problems) > 0 {
+	if problems := policycheck.Check(doc); len(problems) > 0 {
 		t.Errorf("policy check:\n%s", strings.Join(problems, "\n"))
 	}
 	b, _ := json.Marshal(doc)
@@ -118,11 +119,18 @@ func TestCheckFindsWildcardsAndUnscopedCreates(t *testing.T) {
 		{Sid: "B", Effect: "Allow", Action: []string{"imagebuilder:CreateComponent"}, Resource: []string{"*"}},
 		{Sid: "C", Effect: "Allow", Action: []string{"ec2:CreateTags"}, Resource: []string{"arn:aws:ec2:us-east-1::snapshot/*"}},
 	}}
-	got := strings.Join(policy.Check(bad), "\n")
+	got := strings.Join(policycheck.Check(bad), "\n")
 	for _, want := range []string{"A: wildcard action imagebuilder:*", "B: imagebuilder:CreateComponent on *", "C: ec2:CreateTags on arn:aws:ec2:us-east-1::snapshot/* without a condition"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("check missed %q; got:\n%s", want, got)
 		}
+	}
+}
+
+func TestWildcardNamesAreRefused(t *testing.T) {
+	_, err := policy.For(parse(t, strings.Replace(govYAML, "instanceProfile: BuildProfile", "instanceProfile: \"*\"", 1)), policy.Inputs{})
+	if err == nil || !strings.Contains(err.Error(), `imagebuilder.instanceProfile: "*" holds an IAM wildcard`) {
+		t.Errorf("err = %v", err)
 	}
 }
 

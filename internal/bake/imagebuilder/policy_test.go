@@ -8,6 +8,7 @@ import (
 
 	"github.com/winbake/winbake/internal/policy"
 	"github.com/winbake/winbake/internal/testing/awsfake"
+	"github.com/winbake/winbake/internal/testing/policycheck"
 )
 
 // generated is the policy "winbake policy" prints for the env's config.
@@ -17,7 +18,7 @@ func generated(t testing.TB, e *env) policy.Document {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if problems := policy.Check(doc); len(problems) > 0 {
+	if problems := policycheck.Check(doc); len(problems) > 0 {
 		t.Fatalf("the generated policy fails its check:\n%s", strings.Join(problems, "\n"))
 	}
 	return doc

@@ -1,14 +1,18 @@
-package policy
+// Package policycheck holds what the tests ask of every IAM policy winbake
+// generates.
+package policycheck
 
 import (
 	"fmt"
 	"strings"
+
+	"github.com/winbake/winbake/internal/policy"
 )
 
 // Check lists what a least-privilege policy must not hold: a wildcard in
 // an action, and a create (or tag) allowed on "*" or on every resource of
 // a type without a condition.
-func Check(d Document) []string {
+func Check(d policy.Document) []string {
 	var problems []string
 	for _, s := range d.Statement {
 		for _, a := range s.Action {
