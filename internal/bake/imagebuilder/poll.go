@@ -35,14 +35,14 @@ type PollPolicy interface {
 	Next(state string, sameState int) time.Duration
 }
 
-// MaxLate bounds how long after a build turns AVAILABLE the bake notices.
-const MaxLate = 30 * time.Second
+// maxLate bounds how long after a build turns AVAILABLE the bake notices.
+const maxLate = 30 * time.Second
 
 // StagePolicy spaces GetImage calls by how far the build is from AVAILABLE.
 // A build goes PENDING, CREATING, BUILDING, TESTING, DISTRIBUTING,
 // INTEGRATING, then AVAILABLE (Image Builder API reference, ImageState), so
 // only DISTRIBUTING and INTEGRATING can turn AVAILABLE: there it polls at
-// most MaxLate apart. Before that it backs off, up to a cap that shrinks as
+// most maxLate apart. Before that it backs off, up to a cap that shrinks as
 // AVAILABLE comes closer: BUILDING (updates, multi-GB pulls: most of a
 // Windows bake) is two states away; from TESTING the AMI still has to be
 // created and copied, which takes minutes. Jitter keeps parallel bakes from
@@ -60,7 +60,7 @@ func NewStagePolicy(seed uint64) *StagePolicy {
 func (p *StagePolicy) Next(state string, sameState int) time.Duration {
 	switch state {
 	case "DISTRIBUTING", "INTEGRATING":
-		return p.jitter(MaxLate*5/6, MaxLate)
+		return p.jitter(maxLate*5/6, maxLate)
 	case "TESTING":
 		return p.backoff(30*time.Second, 2*time.Minute, sameState)
 	case "BUILDING":

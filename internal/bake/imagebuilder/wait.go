@@ -15,10 +15,10 @@ import (
 	"github.com/winbake/winbake/internal/config"
 )
 
-// MaxOutage is how long the wait keeps polling through GetImage failures
+// maxOutage is how long the wait keeps polling through GetImage failures
 // AWS may get over (throttling, 5xx, lost connections) that outlast the
 // SDK's own retries.
-const MaxOutage = 15 * time.Minute
+const maxOutage = 15 * time.Minute
 
 // wait polls the build until it ends, printing each state change.
 func (b *Baker) wait(ctx context.Context, api API, img config.Image, arn string, ic config.ImageBuilder, bakeID string) (*types.Image, error) {
@@ -38,7 +38,7 @@ func (b *Baker) wait(ctx context.Context, api API, img config.Image, arn string,
 			if failingSince.IsZero() {
 				failingSince = now
 			}
-			if !awsclient.Retryable(err) || now.Sub(failingSince) >= MaxOutage || ctx.Err() != nil {
+			if !awsclient.Retryable(err) || now.Sub(failingSince) >= maxOutage || ctx.Err() != nil {
 				return nil, fmt.Errorf("%s: watching build %s: %w; %s", img.Name, arn, awsclient.Explain(err), resume)
 			}
 			b.logf("%s: GetImage failed (%v); trying again", img.Name, err)
