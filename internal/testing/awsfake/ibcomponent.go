@@ -7,10 +7,11 @@ import (
 )
 
 // Components are versioned NAME/X.Y.Z and built: a build version ARN ends
-// in /X.Y.Z/N. Since AWS's November 2025 change a second create of an
+// in /X.Y.Z/N, N assigned by Image Builder (EC2 Image Builder User Guide,
+// "Semantic versioning in Image Builder"; ListComponentBuildVersions in the
+// API reference). Since AWS's November 2025 change a second create of an
 // existing version makes build N+1 instead of failing; a recipe naming the
-// version (no build) gets the newest build of it (aws-imagebuilder-facts,
-// ListComponentBuildVersions in the Image Builder API reference).
+// version (no build) gets the newest build of it.
 
 // SetImmutableComponentVersions restores the historical behaviour: a second
 // create of a version fails with ResourceAlreadyExistsException.
