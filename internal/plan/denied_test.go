@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/winbake/winbake/internal/testing/awsfake"
 )
 
 // TestPlanDenialsNameTheActionAndThePolicy: planning reads SSM and EC2;
@@ -27,5 +29,20 @@ func TestPlanDenialsNameTheActionAndThePolicy(t *testing.T) {
 				t.Errorf("err = %v", err)
 			}
 		})
+	}
+}
+
+// TestPlanECRTokenDenied: a private ECR image with no ecr:GetAuthorizationToken
+// names that action and the policy.
+func TestPlanECRTokenDenied(t *testing.T) {
+	w := newWorld(t, true)
+	w.aws.AddEKSAMI("us-east-1", "2022-core", "1.31")
+	w.aws.AddEKSAMI("eu-west-1", "2022-core", "1.31")
+	w.aws.AllowOnly([]string{"ssm:GetParameter", "ec2:DescribeImages"})
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	ours := awsfake.Account + ".dkr.ecr.eu-west-1.amazonaws.com"
+	_, err := w.planner(t, ecrRedirect{ours: w.reg.Host}).Make(context.Background(), w.config(t, "1.31", ours+"/team/app:1"))
+	if err == nil || !strings.Contains(err.Error(), "AWS denied ecr:GetAuthorizationToken") || !strings.Contains(err.Error(), `"winbake policy" prints the policy`) {
+		t.Errorf("err = %v", err)
 	}
 }
