@@ -122,3 +122,21 @@ func TestPolicyScopeIsEnforced(t *testing.T) {
 		})
 	}
 }
+
+// TestFirstUseOfImageBuilder: in an account that never used Image Builder,
+// the first create makes its service-linked role, which the generated
+// policy allows; without that statement the bake is refused, naming it.
+func TestFirstUseOfImageBuilder(t *testing.T) {
+	e := newEnv(t, cfgYAML)
+	e.aws.SetNewAccount()
+	allowGenerated(t, e)
+	if _, err := e.bake(t, e.planFor(digestA)); err != nil {
+		t.Fatalf("first bake in a new account: %v", err)
+	}
+	e = newEnv(t, cfgYAML)
+	e.aws.SetNewAccount()
+	allowGenerated(t, e, "iam:CreateServiceLinkedRole")
+	if _, err := e.bake(t, e.planFor(digestA)); err == nil || !strings.Contains(err.Error(), "AWS denied iam:CreateServiceLinkedRole on arn:aws:iam::123456789012:role/aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder") {
+		t.Errorf("err = %v", err)
+	}
+}

@@ -167,7 +167,23 @@ func (s *Server) authzOf(req *request, action string) []authz {
 	if b["tags"] != nil && strings.HasPrefix(req.action, "Create") {
 		out = append(out, authz{"imagebuilder:TagResource", own.resource, ctx})
 	}
+	// In an account that never used Image Builder, its first resource
+	// creates the service-linked role, with the caller's permission (IAM
+	// User Guide, "Service-linked role permissions").
+	if s.ib.noServiceLinkedRole && strings.HasPrefix(req.action, "Create") {
+		out = append(out, authz{"iam:CreateServiceLinkedRole",
+			awsarn.ARN(req.region, "iam", "", Account, "role/aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder"),
+			map[string]string{"iam:AWSServiceName": "imagebuilder.amazonaws.com"}})
+	}
 	return out
+}
+
+// SetNewAccount makes the account one that never used Image Builder: it
+// has no AWSServiceRoleForImageBuilder until a create makes it.
+func (s *Server) SetNewAccount() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ib.noServiceLinkedRole = true
 }
 
 // roleARN is the role in an instance profile: the one it was given, else

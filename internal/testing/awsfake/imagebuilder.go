@@ -62,6 +62,8 @@ type imageBuilder struct {
 	listDelay time.Duration
 	// immutableVersions refuses a second create of a component version.
 	immutableVersions bool
+	// noServiceLinkedRole: the account has no AWSServiceRoleForImageBuilder yet.
+	noServiceLinkedRole bool
 }
 
 type ibResource struct {
@@ -206,10 +208,15 @@ func (ib *imageBuilder) handle(req *request) (any, *apiError) {
 		out, err := ib.do(req)
 		if err == nil {
 			ib.tokens[key] = tokenUse{h, out}
+			ib.created(req)
 		}
 		return out, err
 	}
-	return ib.do(req)
+	out, err := ib.do(req)
+	if err == nil {
+		ib.created(req)
+	}
+	return out, err
 }
 
 func hashJSON(v any) string {
@@ -376,3 +383,10 @@ func (ib *imageBuilder) do(req *request) (any, *apiError) {
 
 // imageView is an image as GetImage and ListImageBuildVersions show it,
 // its state computed from the simulated clock.
+
+// created notes what a successful create leaves behind besides its resource.
+func (ib *imageBuilder) created(req *request) {
+	if strings.HasPrefix(req.action, "Create") {
+		ib.noServiceLinkedRole = false
+	}
+}
