@@ -118,9 +118,12 @@ func TestCheckFindsWildcardsAndUnscopedCreates(t *testing.T) {
 		{Sid: "A", Effect: "Allow", Action: []string{"imagebuilder:*"}, Resource: []string{"arn:aws:imagebuilder:us-east-1:1:component/winbake-*"}},
 		{Sid: "B", Effect: "Allow", Action: []string{"imagebuilder:CreateComponent"}, Resource: []string{"*"}},
 		{Sid: "C", Effect: "Allow", Action: []string{"ec2:CreateTags"}, Resource: []string{"arn:aws:ec2:us-east-1::snapshot/*"}},
+		{Sid: "D", Effect: "Allow", Action: []string{"ec2:DeregisterImage"}, Resource: []string{"arn:aws:ec2:us-east-1::image/*"}},
+		{Sid: "E", Effect: "Allow", Action: []string{"ssm:PutParameter"}, Resource: []string{"*"}},
 	}}
 	got := strings.Join(policycheck.Check(bad), "\n")
-	for _, want := range []string{"A: wildcard action imagebuilder:*", "B: imagebuilder:CreateComponent on *", "C: ec2:CreateTags on arn:aws:ec2:us-east-1::snapshot/* without a condition"} {
+	for _, want := range []string{"A: wildcard action imagebuilder:*", "B: imagebuilder:CreateComponent on *", "C: ec2:CreateTags on arn:aws:ec2:us-east-1::snapshot/* without a condition",
+		"D: ec2:DeregisterImage on arn:aws:ec2:us-east-1::image/* without a condition", "E: ssm:PutParameter on *"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("check missed %q; got:\n%s", want, got)
 		}
