@@ -42,8 +42,8 @@ func commands() []command {
 		{"bake", "bake each image from the plan on EC2 Image Builder (resuming a build an earlier run started) or with Packer, and write bake.json", runBake},
 		{"bump", "replace the image's old AMI IDs in the repository and open or update its pull request", runBump},
 		{"plan", "find each image's base AMI and pin every image to cache to a digest for its Windows build, with sizes", runPlan},
-		{"policy", "print the least-privilege IAM policy the config needs (plan, bake on Image Builder, prune)", runPolicy},
 		{"render", "write the Image Builder component, recipe and Packer variables of each image", runRender},
+		{"policy", "print the least-privilege IAM policy the config needs (plan, bake on Image Builder, prune)", runPolicy},
 		{"version", "print winbake's version", runVersion},
 	}
 }

@@ -26,14 +26,8 @@ var (
 	subnetRE        = regexp.MustCompile(`^subnet-([0-9a-f]{8}|[0-9a-f]{17})$`)
 	securityGroupRE = regexp.MustCompile(`^sg-([0-9a-f]{8}|[0-9a-f]{17})$`)
 	launchTmplRE    = regexp.MustCompile(`^lt-[0-9a-f]{17}$`)
-	// Launch template names: 3-128 of [a-zA-Z0-9().\-/_] (EC2 API
-	// reference, CreateLaunchTemplate, LaunchTemplateName).
-	launchTmplNameRE    = regexp.MustCompile(`^[a-zA-Z0-9().\-/_]{3,128}$`)
-	launchTmplVersionRE = regexp.MustCompile(`^[1-9][0-9]*$`)
-	// IAM names: [\w+=,.@-]{1,64} (IAM API reference, CreateRole, RoleName).
-	iamNameRE     = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
-	ssmParamRE    = regexp.MustCompile(`^/[A-Za-z0-9_.\-/{}]+$`)
-	githubLoginRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(/[A-Za-z0-9_.-]+)?$`)
+	ssmParamRE      = regexp.MustCompile(`^/[A-Za-z0-9_.\-/{}]+$`)
+	githubLoginRE   = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(/[A-Za-z0-9_.-]+)?$`)
 )
 
 type validator struct {
@@ -83,6 +77,7 @@ func (v *validator) validate() {
 		}
 	}
 	v.imageBuilder()
+	v.imageBuilderNames()
 	for i, p := range c.Bump.Paths {
 		if path.IsAbs(p) || strings.HasPrefix(path.Clean(p), "..") {
 			v.at(fmt.Sprintf("bump.paths[%d]", i), "%q must be a path inside the repository, relative to its root", p)
@@ -195,9 +190,6 @@ func (v *validator) imageBuilder() {
 		if fl.TargetSnapshots < 1 {
 			v.at("imagebuilder.fastLaunch.targetSnapshots", "%d is too low; expected at least 1", fl.TargetSnapshots)
 		}
-		if lt := fl.LaunchTemplate; lt != nil {
-			v.fastLaunchTemplate(*lt)
-		}
 	}
 	for i, lt := range ib.LaunchTemplates {
 		p := fmt.Sprintf("imagebuilder.launchTemplates[%d]", i)
@@ -208,39 +200,7 @@ func (v *validator) imageBuilder() {
 			v.at(p+".region", "%q is not an AWS region name; expected one like us-east-1", lt.Region)
 		}
 	}
-	if ib.InstanceProfileRole != "" && !iamNameRE.MatchString(ib.InstanceProfileRole) {
-		v.at("imagebuilder.instanceProfileRole", "%q is not an IAM role name; expected letters, digits and +=,.@_- (at most 64)", ib.InstanceProfileRole)
-	}
 	if ib.SSMParameter != "" && !ssmParamRE.MatchString(ib.SSMParameter) {
 		v.at("imagebuilder.ssmParameter", "%q is not an SSM parameter name; expected a path like /winbake/{image}/ami", ib.SSMParameter)
-	}
-}
-
-// fastLaunchTemplate checks the launch template of EC2 Fast Launch: an ID
-// or a name, not both (Image Builder API reference,
-// FastLaunchLaunchTemplateSpecification), and a version number, $Default
-// or $Latest. An ID names a template in one Region only.
-func (v *validator) fastLaunchTemplate(lt FastLaunchTemplate) {
-	p := "imagebuilder.fastLaunch.launchTemplate"
-	switch {
-	case lt.ID == "" && lt.Name == "":
-		v.at(p, "missing: give the launch template's id or its name")
-	case lt.ID != "" && lt.Name != "":
-		v.at(p, "both id and name: give one (Image Builder takes either)")
-	case lt.ID != "" && !launchTmplRE.MatchString(lt.ID):
-		v.at(p+".id", "%q is not a launch template ID; expected lt- and 17 hex digits", lt.ID)
-	case lt.Name != "" && !launchTmplNameRE.MatchString(lt.Name):
-		v.at(p+".name", "%q is not a launch template name; expected 3 to 128 letters, digits and ().-/_", lt.Name)
-	}
-	if lt.ID != "" {
-		for i, img := range v.cfg.Images {
-			if len(img.Regions) > 1 {
-				v.at(p+".id", "a launch template ID names a template in one Region, but images[%d] goes to %d; use name, with a template of that name in each Region", i, len(img.Regions))
-				break
-			}
-		}
-	}
-	if lt.Version != "" && lt.Version != "$Default" && lt.Version != "$Latest" && !launchTmplVersionRE.MatchString(lt.Version) {
-		v.at(p+".version", "%q is not a launch template version; expected a number, $Default or $Latest", lt.Version)
 	}
 }

@@ -30,16 +30,17 @@ type Call struct {
 
 // Fault makes matching calls fail.
 type Fault struct {
+	// For makes the fault a burst: it fails matching calls for this long
+	// on the simulated clock from when it is added (0: no time limit).
+	For   time.Duration
+	until time.Time
+
 	Action  string // IAM action, or "*"
 	Status  int
 	Code    string
 	Message string
 	Times   int // how many calls fail; 0 means all
-	// For makes the fault a burst: it lasts this long on the simulated
-	// clock from the first call it fails (0: no time limit).
-	For   time.Duration
-	used  int
-	first time.Time
+	used    int
 }
 
 // Server is the fake. Its exported methods seed and inspect state.
@@ -99,7 +100,21 @@ func (s *Server) AllowOnly(actions []string) {
 func (s *Server) AddFault(f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if f.For > 0 {
+		f.until = s.Clock.Now().Add(f.For)
+	}
 	s.faults = append(s.faults, &f)
+}
+
+// endBurstsLocked spends the faults whose burst is over.
+func (s *Server) endBurstsLocked() {
+	now := s.Clock.Now()
+	for _, f := range s.faults {
+		if f.For > 0 && !now.Before(f.until) {
+			f.used = max(f.used, 1)
+			f.Times = f.used
+		}
+	}
 }
 
 // Calls returns the calls so far.
@@ -239,19 +254,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // checkLocked applies the policy and injected faults.
 func (s *Server) checkLocked(req *request, action string) *apiError {
-	now := s.Clock.Now()
+	s.endBurstsLocked()
 	for _, f := range s.faults {
-		if f.Action != action && f.Action != "*" || f.Times > 0 && f.used >= f.Times {
-			continue
+		if (f.Action == action || f.Action == "*") && (f.Times == 0 || f.used < f.Times) {
+			f.used++
+			return &apiError{f.Status, f.Code, f.Message}
 		}
-		if f.used == 0 {
-			f.first = now
-		}
-		if f.For > 0 && now.Sub(f.first) >= f.For {
-			continue
-		}
-		f.used++
-		return &apiError{f.Status, f.Code, f.Message}
 	}
 	for _, a := range s.authzOf(req, action) {
 		if !s.permitsLocked(a) {
