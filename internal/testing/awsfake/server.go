@@ -106,17 +106,6 @@ func (s *Server) AddFault(f Fault) {
 	s.faults = append(s.faults, &f)
 }
 
-// endBurstsLocked spends the faults whose burst is over.
-func (s *Server) endBurstsLocked() {
-	now := s.Clock.Now()
-	for _, f := range s.faults {
-		if f.For > 0 && !now.Before(f.until) {
-			f.used = max(f.used, 1)
-			f.Times = f.used
-		}
-	}
-}
-
 // Calls returns the calls so far.
 func (s *Server) Calls() []Call {
 	s.mu.Lock()
@@ -289,6 +278,17 @@ func deny(service, action, resource string) *apiError {
 		return errorf(403, "AccessDenied", "%s", msg)
 	default:
 		return errorf(400, "AccessDeniedException", "%s", msg)
+	}
+}
+
+// endBurstsLocked spends the faults whose burst is over.
+func (s *Server) endBurstsLocked() {
+	now := s.Clock.Now()
+	for _, f := range s.faults {
+		if f.For > 0 && !now.Before(f.until) {
+			f.used = max(f.used, 1)
+			f.Times = f.used
+		}
 	}
 }
 
