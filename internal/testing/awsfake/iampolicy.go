@@ -3,9 +3,11 @@ package awsfake
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/winbake/winbake/internal/awsarn"
@@ -137,6 +139,9 @@ func (s *Server) authzOf(req *request, action string) []authz {
 			ctx["aws:RequestTag/"+k] = fmt.Sprint(v)
 		}
 	}
+	if req.service == "ec2" {
+		return s.ec2AuthzLocked(req, action)
+	}
 	own := authz{action, s.resourceLocked(req), ctx}
 	out := []authz{own}
 	if req.service != "imagebuilder" {
@@ -239,4 +244,44 @@ func (s *Server) resourceLocked(req *request) string {
 		return awsarn.ARN(req.region, "iam", "", Account, "instance-profile/"+req.form.Get("InstanceProfileName"))
 	}
 	return "*"
+}
+
+// ec2AuthzLocked lists what EC2 authorizes for a call on AMIs or
+// snapshots: each resource the call names, with its tags
+// (aws:ResourceTag) and the tags the call writes (aws:RequestTag). Other
+// EC2 calls take "*" (Describe* support no resource-level permissions).
+func (s *Server) ec2AuthzLocked(req *request, action string) []authz {
+	var ids []string
+	switch action {
+	case "ec2:DeregisterImage", "ec2:DisableFastLaunch", "ec2:EnableFastLaunch":
+		ids = []string{req.form.Get("ImageId")}
+	case "ec2:DeleteSnapshot":
+		ids = []string{req.form.Get("SnapshotId")}
+	case "ec2:CreateTags", "ec2:DeleteTags":
+		ids = indexed(req.form, "ResourceId")
+	default:
+		return []authz{{action, "*", nil}}
+	}
+	requested := map[string]string{}
+	for i := 1; req.form.Has("Tag." + strconv.Itoa(i) + ".Key"); i++ {
+		n := strconv.Itoa(i)
+		requested["aws:RequestTag/"+req.form.Get("Tag."+n+".Key")] = req.form.Get("Tag." + n + ".Value")
+	}
+	var out []authz
+	for _, id := range ids {
+		ctx := maps.Clone(requested)
+		kind := "image"
+		if strings.HasPrefix(id, "snap-") {
+			kind = "snapshot"
+		}
+		if img := s.images[req.region][id]; img != nil {
+			for k, v := range img.Tags {
+				ctx["aws:ResourceTag/"+k] = v
+			}
+		}
+		// AMI and snapshot ARNs name no account (EC2's resource types in
+		// the Service Authorization Reference).
+		out = append(out, authz{action, awsarn.ARN(req.region, "ec2", req.region, "", kind+"/"+id), ctx})
+	}
+	return out
 }
