@@ -3,7 +3,6 @@ package awsfake
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -269,7 +268,10 @@ func (s *Server) ec2AuthzLocked(req *request, action string) []authz {
 	}
 	var out []authz
 	for _, id := range ids {
-		ctx := maps.Clone(requested)
+		ctx := map[string]string{}
+		for k, v := range requested {
+			ctx[k] = v
+		}
 		kind := "image"
 		if strings.HasPrefix(id, "snap-") {
 			kind = "snapshot"
