@@ -213,6 +213,7 @@ func TestFaults(t *testing.T) {
 	}{
 		{name: "throttled GetImage is retried", fault: &awsfake.Fault{Action: "imagebuilder:GetImage", Status: 400, Code: "ThrottlingException", Message: "Rate exceeded", Times: 2}},
 		{name: "Image Builder 429 is retried", fault: &awsfake.Fault{Action: "imagebuilder:ListComponents", Status: 429, Code: "CallRateLimitExceededException", Message: "slow down", Times: 2}},
+		{name: "ten Image Builder 429s on GetImage are ridden out", fault: &awsfake.Fault{Action: "imagebuilder:GetImage", Status: 429, Code: "CallRateLimitExceededException", Message: "Rate exceeded", Times: 10}},
 		{name: "500 is retried", fault: &awsfake.Fault{Action: "imagebuilder:CreateComponent", Status: 500, Code: "ServiceException", Message: "internal", Times: 1}},
 		{name: "failed build", build: &awsfake.Build{FailIn: "BUILDING", Reason: "Step CacheContainerImages failed: winbake: pulling x failed after 5 attempts"},
 			wantErr: "FAILED: Step CacheContainerImages failed: winbake: pulling x failed after 5 attempts; logs: CloudWatch Logs group /aws/imagebuilder/winbake-win in us-east-1, and s3://build-logs/winbake/win/"},
