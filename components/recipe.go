@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/winbake/winbake/internal/amitag"
+	"github.com/winbake/winbake/internal/awsarn"
 	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/windows"
 )
@@ -47,12 +48,12 @@ const AccountPlaceholder = "${AWS_ACCOUNT_ID}"
 
 // UpdateWindowsARN is Amazon's managed update-windows component, newest version.
 func UpdateWindowsARN(region string) string {
-	return fmt.Sprintf("arn:aws:imagebuilder:%s:aws:component/update-windows/x.x.x", region)
+	return awsarn.ARN(region, "imagebuilder", region, "aws", "component/update-windows/x.x.x")
 }
 
 // ComponentARN is the ARN of a version of our component.
 func ComponentARN(region, account, image, version string) string {
-	return fmt.Sprintf("arn:aws:imagebuilder:%s:%s:component/%s/%s", region, account, ComponentName(image), version)
+	return awsarn.ARN(region, "imagebuilder", region, account, "component/"+ComponentName(image)+"/"+version)
 }
 
 // ParentImage is the recipe's parent: the planned base AMI when there is one,

@@ -44,6 +44,7 @@ func commands() []command {
 		{"plan", "find each image's base AMI and pin every image to cache to a digest for its Windows build, with sizes", runPlan},
 		{"prune", "remove baked AMIs and their snapshots that no rule keeps (only reports without --apply)", runPrune},
 		{"render", "write the Image Builder component, recipe and Packer variables of each image", runRender},
+		{"policy", "print the least-privilege IAM policy the config needs (plan, bake on Image Builder, prune)", runPolicy},
 		{"version", "print winbake's version", runVersion},
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -19,9 +20,62 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
-// MaxAttempts bounds the SDK's retries of throttling and 5xx answers. A
-// bake lasts an hour; a burst of throttling should not end it.
-const MaxAttempts = 8
+// MaxAttempts bounds the SDK's attempts of one call. A bake lasts an hour;
+// a minute of throttling should not end it: throttled retries wait up to
+// 1, 2, 4, 8, 16, then 20 s (the standard retryer's backoff), so twelve
+// attempts ride out about a minute of it at worst and two on average.
+const MaxAttempts = 12
+
+// throttleCodes are throttling codes the SDK does not know. Image Builder
+// answers 429 CallRateLimitExceededException (Image Builder API reference,
+// Common Errors); it is modeled, so the SDK neither retries it (only
+// unmodeled 429s are, retry.retryableUnmodeledTooManyRequests) nor backs off
+// from the 1 s a throttle gets instead of the 50 ms base of other retries
+// (aws-sdk-go-v2 aws/retry/jitter_backoff.go, backoffDelay2026).
+var throttleCodes = map[string]struct{}{"CallRateLimitExceededException": {}}
+
+// NewRetryer is the retryer of every client: the SDK's standard retryer
+// with Image Builder's throttling and more attempts.
+func NewRetryer() aws.RetryerV2 {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = MaxAttempts
+		o.Retryables = append(o.Retryables,
+			retry.RetryableErrorCode{Codes: throttleCodes},
+			retry.RetryableErrorCode{Codes: map[string]struct{}{"ServiceUnavailableException": {}}})
+		o.Throttles = append(o.Throttles, retry.ThrottleErrorCode{Codes: throttleCodes})
+	})
+}
+
+// Retryable reports whether the SDK's retryer would retry err: a call that
+// still fails with it after every attempt may succeed a while later.
+func Retryable(err error) bool { return NewRetryer().IsErrorRetryable(err) }
+
+// Option changes how clients are made.
+type Option func(*options)
+
+type options struct {
+	sleep func(context.Context, time.Duration) error
+}
+
+// WithRetrySleep makes the retryer wait out its backoff with sleep (a
+// simulated clock in tests) instead of the SDK's own timer.
+func WithRetrySleep(sleep func(context.Context, time.Duration) error) Option {
+	return func(o *options) { o.sleep = sleep }
+}
+
+// sleepingRetryer waits its backoff itself and tells the SDK to wait 0.
+type sleepingRetryer struct {
+	aws.RetryerV2
+	sleep func(context.Context, time.Duration) error
+}
+
+func (r sleepingRetryer) RetryDelay(attempt int, err error) (time.Duration, error) {
+	d, derr := r.RetryerV2.RetryDelay(attempt, err)
+	if derr != nil {
+		return 0, derr
+	}
+	return 0, r.sleep(context.Background(), d)
+}
 
 // Clients hands out SDK clients per region, made once each.
 type Clients struct {
@@ -32,16 +86,17 @@ type Clients struct {
 }
 
 // Load reads the shared AWS configuration and credentials.
-func Load(ctx context.Context) (*Clients, error) {
+func Load(ctx context.Context, opts ...Option) (*Clients, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = MaxAttempts
-			// Image Builder's own throttling code is not retried by default.
-			o.Retryables = append(o.Retryables, retry.RetryableErrorCode{Codes: map[string]struct{}{
-				"CallRateLimitExceededException": {},
-				"ServiceUnavailableException":    {},
-			}})
-		})
+		r := NewRetryer()
+		if o.sleep != nil {
+			return sleepingRetryer{r, o.sleep}
+		}
+		return r
 	}))
 	if err != nil {
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)

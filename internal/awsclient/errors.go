@@ -3,12 +3,14 @@ package awsclient
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/aws/smithy-go"
 )
 
-// PolicyFile is the IAM policy document listing every action winbake calls.
+// PolicyFile is the IAM policy of the embedded default config; "winbake
+// policy" prints the one a config needs.
 const PolicyFile = "iam/winbake-policy.json"
 
 // ErrorCode returns an AWS error's code ("ThrottlingException"), or "".
@@ -20,7 +22,47 @@ func ErrorCode(err error) string {
 	return ""
 }
 
+// Denials by service: Image Builder answers 403 AccessDeniedException, SSM
+// 400 AccessDeniedException, EC2 403 UnauthorizedOperation, IAM and STS
+// 403 AccessDenied (the "Common Errors" of each service's API reference).
 var denied = map[string]bool{"AccessDeniedException": true, "AccessDenied": true, "UnauthorizedOperation": true}
+
+// AWS names the refused action in the message: "User: arn:... is not
+// authorized to perform: imagebuilder:GetComponent on resource: arn:...
+// because no identity-based policy allows ..." (IAM User Guide,
+// "Troubleshoot access denied error messages"; EC2 prefixes "You are not
+// authorized to perform this operation."). It is often not the operation
+// called: CreateImageRecipe is refused for GetComponent.
+var (
+	deniedActionRE   = regexp.MustCompile(`is not authorized to perform: ([A-Za-z0-9-]+:[A-Za-z0-9]+)`)
+	deniedResourceRE = regexp.MustCompile(`is not authorized to perform: \S+ on resource: (\S+)`)
+)
+
+// Denied is a call AWS refused for want of a permission.
+type Denied struct {
+	// Action is the IAM action AWS refused, from its message, or else the
+	// action of the operation called.
+	Action string
+	// Resource is the resource AWS named, if any.
+	Resource string
+	// Call is the IAM action of the operation called.
+	Call string
+	Err  error
+}
+
+func (d *Denied) Error() string {
+	what := d.Action
+	if d.Resource != "" {
+		what += " on " + d.Resource
+	}
+	if d.Call != "" && d.Call != d.Action {
+		what += " (" + d.Call + " needs it)"
+	}
+	return fmt.Sprintf("AWS denied %s: allow it for the role winbake runs as; \"winbake policy\" prints the policy this config needs (%s for the default config): %v",
+		what, PolicyFile, d.Err)
+}
+
+func (d *Denied) Unwrap() error { return d.Err }
 
 // IAMAction names the IAM action of a failed SDK call ("imagebuilder:CreateImage").
 func IAMAction(err error) string {
@@ -31,15 +73,36 @@ func IAMAction(err error) string {
 	return strings.ToLower(strings.ReplaceAll(oe.ServiceID, " ", "")) + ":" + oe.OperationName
 }
 
-// Explain makes an AWS error actionable: a denial names the action and the
-// policy document that grants it, a missing credential says where
+// AsDenied reports whether err is a denial, with the action AWS refused.
+func AsDenied(err error) (*Denied, bool) {
+	var d *Denied
+	if errors.As(err, &d) {
+		return d, true
+	}
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || !denied[ae.ErrorCode()] {
+		return nil, false
+	}
+	d = &Denied{Call: IAMAction(err), Err: err}
+	d.Action = d.Call
+	if m := deniedActionRE.FindStringSubmatch(ae.ErrorMessage()); m != nil {
+		d.Action = m[1]
+	}
+	if m := deniedResourceRE.FindStringSubmatch(ae.ErrorMessage()); m != nil {
+		d.Resource = m[1]
+	}
+	return d, true
+}
+
+// Explain makes an AWS error actionable: a denial names the action AWS
+// refused and the policy that grants it, a missing credential says where
 // credentials come from.
 func Explain(err error) error {
 	if err == nil {
 		return nil
 	}
-	if denied[ErrorCode(err)] {
-		return fmt.Errorf("AWS denied %s: grant the actions in %s to the role winbake runs as: %w", IAMAction(err), PolicyFile, err)
+	if d, ok := AsDenied(err); ok {
+		return d
 	}
 	if strings.Contains(err.Error(), "failed to refresh cached credentials") || strings.Contains(err.Error(), "no EC2 IMDS role found") {
 		return fmt.Errorf("no AWS credentials: set them in the environment (in GitHub Actions, use aws-actions/configure-aws-credentials with OIDC): %w", err)

@@ -73,12 +73,16 @@ func (i Image) BuildRegion() string { return i.Regions[0] }
 
 // ImageBuilder holds the EC2 Image Builder settings.
 type ImageBuilder struct {
-	InstanceTypes      []string `yaml:"instanceTypes"`
-	InstanceProfile    string   `yaml:"instanceProfile"`
-	SubnetID           string   `yaml:"subnetId"`
-	SecurityGroupIDs   []string `yaml:"securityGroupIds"`
-	KeyPair            string   `yaml:"keyPair"`
-	TerminateOnFailure *bool    `yaml:"terminateOnFailure"`
+	InstanceTypes   []string `yaml:"instanceTypes"`
+	InstanceProfile string   `yaml:"instanceProfile"`
+	// InstanceProfileRole is the name of the role in the instance profile,
+	// for "winbake policy" (iam:PassRole) when it cannot look it up.
+	// Default: the instance profile's name.
+	InstanceProfileRole string   `yaml:"instanceProfileRole"`
+	SubnetID            string   `yaml:"subnetId"`
+	SecurityGroupIDs    []string `yaml:"securityGroupIds"`
+	KeyPair             string   `yaml:"keyPair"`
+	TerminateOnFailure  *bool    `yaml:"terminateOnFailure"`
 	// LogBucket receives the build logs (S3), besides CloudWatch.
 	LogBucket string `yaml:"logBucket"`
 	// Timeout bounds the wait for one build.
@@ -88,6 +92,15 @@ type ImageBuilder struct {
 	// SSMParameter, when set, receives the new AMI ID in every region.
 	// "{image}" is replaced by the image name.
 	SSMParameter string `yaml:"ssmParameter"`
+}
+
+// InstanceProfileRoleName is the role in the instance profile, as far as
+// the config knows it.
+func (ib ImageBuilder) InstanceProfileRoleName() string {
+	if ib.InstanceProfileRole != "" {
+		return ib.InstanceProfileRole
+	}
+	return ib.InstanceProfile
 }
 
 // TerminatesOnFailure reports whether a failed build's instance is terminated.
@@ -101,6 +114,18 @@ type FastLaunch struct {
 	MaxParallelLaunches int `yaml:"maxParallelLaunches"`
 	// TargetSnapshots is how many pre-provisioned snapshots to keep.
 	TargetSnapshots int `yaml:"targetSnapshots"`
+	// LaunchTemplate is what EC2 launches the pre-provisioning instances
+	// from. Without one, EC2 needs a default VPC in the Region and an
+	// account that does not enforce IMDSv2.
+	LaunchTemplate *FastLaunchTemplate `yaml:"launchTemplate"`
+}
+
+// FastLaunchTemplate names a launch template by ID or by name (not both),
+// and its version.
+type FastLaunchTemplate struct {
+	ID      string `yaml:"id"`
+	Name    string `yaml:"name"`
+	Version string `yaml:"version"`
 }
 
 // LaunchTemplate gets a new version with the new AMI after a bake.

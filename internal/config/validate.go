@@ -85,6 +85,7 @@ func (v *validator) validate() {
 		}
 	}
 	v.imageBuilder()
+	v.imageBuilderNames()
 	for i, p := range c.Bump.Paths {
 		if path.IsAbs(p) || strings.HasPrefix(path.Clean(p), "..") {
 			v.at(fmt.Sprintf("bump.paths[%d]", i), "%q must be a path inside the repository, relative to its root", p)

@@ -9,6 +9,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/google/go-containerregistry/pkg/authn"
+
+	"github.com/winbake/winbake/internal/awsclient"
 )
 
 // TokenAPI is the one ECR operation the keychain calls.
@@ -45,7 +47,7 @@ func (k *Keychain) ResolveContext(ctx context.Context, r authn.Resource) (authn.
 	}
 	out, err := k.Client(reg.Region).GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
 	if err != nil {
-		return nil, fmt.Errorf("getting an ECR token in %s: %w", reg.Region, err)
+		return nil, fmt.Errorf("getting an ECR token in %s: %w", reg.Region, awsclient.Explain(err))
 	}
 	if len(out.AuthorizationData) == 0 || out.AuthorizationData[0].AuthorizationToken == nil {
 		return nil, fmt.Errorf("getting an ECR token in %s: the answer holds no token", reg.Region)

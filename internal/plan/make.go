@@ -16,6 +16,7 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/winbake/winbake/internal/awsclient"
 	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/registry"
 	"github.com/winbake/winbake/internal/windows"
@@ -261,12 +262,12 @@ func (pl *Planner) baseAMI(ctx context.Context, img config.Image, region string)
 		return BaseAMI{Region: region}, fmt.Errorf("SSM parameter %s does not exist in %s: AWS publishes no EKS-optimized Windows %s AMI for Kubernetes %s there (check the version is still supported by EKS)", param, region, img.Windows, img.Kubernetes)
 	}
 	if err != nil {
-		return BaseAMI{Region: region}, fmt.Errorf("reading SSM parameter %s: %w", param, err)
+		return BaseAMI{Region: region}, fmt.Errorf("reading SSM parameter %s: %w", param, awsclient.Explain(err))
 	}
 	b := BaseAMI{Region: region, AMI: aws.ToString(out.Parameter.Value)}
 	desc, err := pl.EC2(region).DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: []string{b.AMI}})
 	if err != nil {
-		return b, fmt.Errorf("describing %s (from %s): %w", b.AMI, param, err)
+		return b, fmt.Errorf("describing %s (from %s): %w", b.AMI, param, awsclient.Explain(err))
 	}
 	if len(desc.Images) == 0 {
 		return b, fmt.Errorf("%s (from %s) is not visible in %s", b.AMI, param, region)

@@ -16,6 +16,7 @@ import (
 type API interface {
 	CreateComponent(context.Context, *ib.CreateComponentInput, ...func(*ib.Options)) (*ib.CreateComponentOutput, error)
 	ListComponents(context.Context, *ib.ListComponentsInput, ...func(*ib.Options)) (*ib.ListComponentsOutput, error)
+	ListComponentBuildVersions(context.Context, *ib.ListComponentBuildVersionsInput, ...func(*ib.Options)) (*ib.ListComponentBuildVersionsOutput, error)
 	CreateImageRecipe(context.Context, *ib.CreateImageRecipeInput, ...func(*ib.Options)) (*ib.CreateImageRecipeOutput, error)
 	ListImageRecipes(context.Context, *ib.ListImageRecipesInput, ...func(*ib.Options)) (*ib.ListImageRecipesOutput, error)
 	CreateInfrastructureConfiguration(context.Context, *ib.CreateInfrastructureConfigurationInput, ...func(*ib.Options)) (*ib.CreateInfrastructureConfigurationOutput, error)

@@ -24,7 +24,7 @@ type Baker struct {
 	IAM          IAMAPI
 	STS          awsclient.STSAPI
 	Clock        Clock
-	// Poll spaces the GetImage calls (default: a StatePolicy).
+	// Poll spaces the GetImage calls (default: a StagePolicy).
 	Poll PollPolicy
 	// Log receives progress lines.
 	Log io.Writer

@@ -142,6 +142,7 @@ func (b *Baker) ensureDistribution(ctx context.Context, api API, cfg *config.Con
 			d.FastLaunchConfigurations = []types.FastLaunchConfiguration{{
 				Enabled: true, MaxParallelLaunches: aws.Int32(int32(fl.MaxParallelLaunches)),
 				SnapshotConfiguration: &types.FastLaunchSnapshotConfiguration{TargetResourceCount: aws.Int32(int32(fl.TargetSnapshots))},
+				LaunchTemplate:        fastLaunchTemplate(fl.LaunchTemplate),
 			}}
 		}
 		for _, lt := range ic.LaunchTemplates {
@@ -213,4 +214,23 @@ func AMITags(img config.Image, ip plan.Image, base string) map[string]string {
 	}
 	tags[amitag.CacheCount] = strconv.Itoa(len(ip.Cache))
 	return tags
+}
+
+// fastLaunchTemplate is the launch template EC2 Fast Launch starts its
+// pre-provisioning instances from: by ID or by name, not both (Image
+// Builder API reference, FastLaunchLaunchTemplateSpecification).
+func fastLaunchTemplate(lt *config.FastLaunchTemplate) *types.FastLaunchLaunchTemplateSpecification {
+	if lt == nil {
+		return nil
+	}
+	spec := &types.FastLaunchLaunchTemplateSpecification{}
+	if lt.ID != "" {
+		spec.LaunchTemplateId = aws.String(lt.ID)
+	} else {
+		spec.LaunchTemplateName = aws.String(lt.Name)
+	}
+	if lt.Version != "" {
+		spec.LaunchTemplateVersion = aws.String(lt.Version)
+	}
+	return spec
 }

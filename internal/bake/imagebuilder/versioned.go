@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -16,20 +17,24 @@ import (
 	"github.com/winbake/winbake/internal/config"
 )
 
-// componentVersionARN drops the build number from a component build
-// version ARN (…/component/name/1.0.0/1), as List answers name versions.
-func componentVersionARN(arn string) string {
-	i := strings.Index(arn, ":component/")
-	if i < 0 || strings.Count(arn[i:], "/") != 3 {
-		return arn
-	}
-	return arn[:strings.LastIndex(arn, "/")]
-}
-
+// ensureComponent returns the component build version ARN (…/1.0.0/1) of
+// this content: one that exists, or a new version. Recipes name the build,
+// never the version: under AWS's November 2025 behaviour a second create of
+// a version makes a new build (…/1.0.0/2), and a recipe naming …/1.0.0
+// would get whichever build is newest, perhaps another cache list's. For
+// the same reason a version's list entry may show another build than the
+// one with this content: the builds of each version are looked at, the
+// version whose entry shows this content first, then the newest first.
 func (b *Baker) ensureComponent(ctx context.Context, api API, img config.Image, doc []byte) (string, error) {
 	name := components.ComponentName(img.Name)
 	sum := hash(string(doc))
 	marker := "[sha256:" + sum[:16] + "]"
+	type listed struct {
+		arn    string
+		v      semver
+		marked bool
+	}
+	var found []listed
 	var versions []string
 	p := ib.NewListComponentsPaginator(api, &ib.ListComponentsInput{
 		Owner:   types.OwnershipSelf,
@@ -41,14 +46,28 @@ func (b *Baker) ensureComponent(ctx context.Context, api API, img config.Image, 
 			return "", err
 		}
 		for _, c := range page.ComponentVersionList {
-			if strings.Contains(aws.ToString(c.Description), marker) {
-				b.logf("%s: component %s %s is current (same content)", img.Name, name, aws.ToString(c.Version))
-				return aws.ToString(c.Arn), nil
-			}
 			versions = append(versions, aws.ToString(c.Version))
+			v, _ := parseSemver(aws.ToString(c.Version))
+			found = append(found, listed{aws.ToString(c.Arn), v, strings.Contains(aws.ToString(c.Description), marker)})
 		}
 	}
-	arn, v, err := createVersion("component", name, versions, func(v semver) (string, error) {
+	sort.SliceStable(found, func(i, j int) bool {
+		if found[i].marked != found[j].marked {
+			return found[i].marked
+		}
+		return less(found[j].v, found[i].v)
+	})
+	for _, c := range found {
+		arn, err := b.findBuild(ctx, api, c.arn, sum)
+		if err != nil {
+			return "", err
+		}
+		if arn != "" {
+			b.logf("%s: component %s is current (same content)", img.Name, componentName(arn))
+			return arn, nil
+		}
+	}
+	arn, _, err := createVersion("component", name, versions, func(v semver) (string, error) {
 		out, err := api.CreateComponent(ctx, &ib.CreateComponentInput{
 			Name:              aws.String(name),
 			SemanticVersion:   aws.String(v.String()),
@@ -62,13 +81,39 @@ func (b *Baker) ensureComponent(ctx context.Context, api API, img config.Image, 
 		if err != nil {
 			return "", err
 		}
-		return componentVersionARN(aws.ToString(out.ComponentBuildVersionArn)), nil
+		return aws.ToString(out.ComponentBuildVersionArn), nil
 	})
 	if err != nil {
 		return "", err
 	}
-	b.logf("%s: created component %s %s", img.Name, name, v)
+	b.logf("%s: created component %s", img.Name, componentName(arn))
 	return arn, nil
+}
+
+// componentName is the name/version/build of a component ARN.
+func componentName(arn string) string {
+	if _, after, ok := strings.Cut(arn, ":component/"); ok {
+		return after
+	}
+	return arn
+}
+
+// findBuild returns the build of a component version that holds this
+// content (by its content tag), or "".
+func (b *Baker) findBuild(ctx context.Context, api API, versionARN, sum string) (string, error) {
+	p := ib.NewListComponentBuildVersionsPaginator(api, &ib.ListComponentBuildVersionsInput{ComponentVersionArn: aws.String(versionARN)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return "", err
+		}
+		for _, c := range page.ComponentSummaryList {
+			if c.Tags[amitag.Content] == sum {
+				return aws.ToString(c.Arn), nil
+			}
+		}
+	}
+	return "", nil
 }
 
 func (b *Baker) ensureRecipe(ctx context.Context, api API, img config.Image, r components.Recipe) (string, error) {

@@ -212,25 +212,3 @@ func (s *Server) describeSubnets(req *request) (any, *apiError) {
 		Subnets []subnet `xml:"subnetSet>item"`
 	}{XMLNS: ec2NS, Subnets: out}, nil
 }
-
-func (s *Server) getInstanceProfile(req *request) (any, *apiError) {
-	name := req.form.Get("InstanceProfileName")
-	s.mu.Lock()
-	ok := s.ib.profiles[name]
-	s.mu.Unlock()
-	if !ok {
-		return nil, &apiError{404, "NoSuchEntity", fmt.Sprintf("Instance Profile %s cannot be found.", name)}
-	}
-	type profile struct {
-		Name string `xml:"InstanceProfileName"`
-		Arn  string `xml:"Arn"`
-		ID   string `xml:"InstanceProfileId"`
-		Path string `xml:"Path"`
-		Date string `xml:"CreateDate"`
-	}
-	return struct {
-		XMLName xml.Name `xml:"GetInstanceProfileResponse"`
-		XMLNS   string   `xml:"xmlns,attr"`
-		Profile profile  `xml:"GetInstanceProfileResult>InstanceProfile"`
-	}{XMLNS: "https://iam.amazonaws.com/doc/2010-05-08/", Profile: profile{name, "arn:aws:iam::" + Account + ":instance-profile/" + name, "AIPAFAKE", "/", "2026-01-01T00:00:00Z"}}, nil
-}

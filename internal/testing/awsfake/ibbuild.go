@@ -45,6 +45,9 @@ func (ib *imageBuilder) stateOf(bl *ibBuild) (string, string) {
 	if len(b.SkipRegions) > 0 {
 		return "FAILED", "Distribution failed for region(s) " + strings.Join(b.SkipRegions, ", ") + ": AMI copy failed"
 	}
+	if len(bl.fastLaunchFailed) > 0 {
+		return "FAILED", "Distribution failed: " + strings.Join(bl.fastLaunchFailed, "; ")
+	}
 	return "AVAILABLE", ""
 }
 
@@ -63,6 +66,9 @@ func (ib *imageBuilder) distribute(bl *ibBuild) {
 		region := str(dm, "region")
 		if slices.Contains(bl.behavior.SkipRegions, region) {
 			continue
+		}
+		if why := ib.fastLaunchNeedsTemplate[region]; why != "" && fastLaunchWithoutTemplate(dm) {
+			bl.fastLaunchFailed = append(bl.fastLaunchFailed, "EC2 Fast Launch in "+region+": "+why)
 		}
 		ami, _ := dm["amiDistributionConfiguration"].(map[string]any)
 		name := strings.ReplaceAll(str(ami, "name"), "{{imagebuilder:buildDate}}", ib.s.Clock.Now().Format("2006-01-02T15-04-05Z"))
@@ -174,4 +180,39 @@ func (s *Server) BuildTimes(arn string) (started, available time.Time, ok bool) 
 		}
 	}
 	return time.Time{}, time.Time{}, false
+}
+
+// fastLaunchWithoutTemplate reports a distribution that enables Fast
+// Launch with no launch template.
+func fastLaunchWithoutTemplate(d map[string]any) bool {
+	fls, _ := d["fastLaunchConfigurations"].([]any)
+	for _, f := range fls {
+		fm, _ := f.(map[string]any)
+		if on, _ := fm["enabled"].(bool); on && fm["launchTemplate"] == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// SetFastLaunchNeedsTemplate makes Fast Launch without a launch template
+// fail in a region, for a reason such as "no default VPC" or "the account
+// enforces IMDSv2": EC2 launches the pre-provisioning instances in the
+// default VPC with default metadata options unless a launch template says
+// otherwise (EC2 User Guide, Windows fast launch prerequisites).
+func (s *Server) SetFastLaunchNeedsTemplate(region, why string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ib.fastLaunchNeedsTemplate[region] = why
+}
+
+// DistributionConfiguration returns the body of the distribution
+// configuration called name in region, as last created or updated.
+func (s *Server) DistributionConfiguration(region, name string) map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r := s.ib.dists[region+"/"+name]; r != nil {
+		return r.body
+	}
+	return nil
 }

@@ -4,10 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/winbake/winbake/internal/awsarn"
 )
 
 // Build says how the next image build behaves.
@@ -30,10 +31,12 @@ type Phase struct {
 	For   time.Duration
 }
 
-// DefaultTimeline is a 60-minute Windows build.
+// DefaultTimeline is a 55-minute Windows build: updates and image pulls in
+// BUILDING, the component's test phase on a fresh instance in TESTING, AMI
+// creation and copies in DISTRIBUTING.
 var DefaultTimeline = []Phase{
-	{"PENDING", time.Minute}, {"CREATING", 2 * time.Minute}, {"BUILDING", 40 * time.Minute},
-	{"TESTING", 12 * time.Minute}, {"DISTRIBUTING", 5 * time.Minute},
+	{"PENDING", time.Minute}, {"CREATING", 2 * time.Minute}, {"BUILDING", 25 * time.Minute},
+	{"TESTING", 17 * time.Minute}, {"DISTRIBUTING", 10 * time.Minute},
 }
 
 // imageBuilder is the fake's EC2 Image Builder state, per region.
@@ -48,11 +51,19 @@ type imageBuilder struct {
 	next       Build
 	// defaultTimeline replaces DefaultTimeline when set.
 	defaultTimeline []Phase
-	subnets         map[string]bool // region/subnet-id
-	profiles        map[string]bool // instance profile names
+	subnets         map[string]bool   // region/subnet-id
+	profiles        map[string]bool   // instance profile names
+	profileRoles    map[string]string // instance profile name → role path and name
+	// fastLaunchNeedsTemplate: regions where Fast Launch fails without a
+	// launch template, and why.
+	fastLaunchNeedsTemplate map[string]string
 	// ListDelay hides new resources from List* answers this long, as
 	// Image Builder's eventually consistent lists do.
 	listDelay time.Duration
+	// immutableVersions refuses a second create of a component version.
+	immutableVersions bool
+	// noServiceLinkedRole: the account has no AWSServiceRoleForImageBuilder yet.
+	noServiceLinkedRole bool
 }
 
 type ibResource struct {
@@ -67,6 +78,10 @@ type ibBuild struct {
 	behavior Build
 	amis     []map[string]any
 	done     bool
+	// components are the component builds the build runs.
+	components []string
+	// fastLaunchFailed says where Fast Launch failed, and why.
+	fastLaunchFailed []string
 }
 
 type tokenUse struct {
@@ -76,7 +91,8 @@ type tokenUse struct {
 
 func newImageBuilder(s *Server) *imageBuilder {
 	return &imageBuilder{s: s, infras: map[string]*ibResource{}, dists: map[string]*ibResource{},
-		tokens: map[string]tokenUse{}, subnets: map[string]bool{}, profiles: map[string]bool{}}
+		tokens: map[string]tokenUse{}, subnets: map[string]bool{}, profiles: map[string]bool{}, profileRoles: map[string]string{},
+		fastLaunchNeedsTemplate: map[string]string{}}
 }
 
 // SetNextBuild sets how the next CreateImage build behaves.
@@ -107,6 +123,15 @@ func (s *Server) AddInstanceProfile(name string) {
 	s.ib.profiles[name] = true
 }
 
+// AddInstanceProfileWithRole makes an instance profile holding a role
+// (role is its path and name, such as "build/WinbakeBuild").
+func (s *Server) AddInstanceProfileWithRole(name, role string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ib.profiles[name] = true
+	s.ib.profileRoles[name] = role
+}
+
 // Counts of Image Builder resources, for idempotency tests.
 type Counts struct {
 	Components, Recipes, Infrastructure, Distribution, Builds int
@@ -132,10 +157,16 @@ func (s *Server) ComponentVersions(name string) []string {
 	return out
 }
 
-// impliedActions are the IAM actions an operation needs besides its own.
+// impliedActions are the IAM actions an operation needs besides its own:
+// the dependent actions of the Service Authorization Reference for Image
+// Builder (CreateImageRecipe reads its components, the infrastructure
+// configuration passes the instance profile's role), and what a build
+// reads and passes when it starts.
 var impliedActions = map[string][]string{
-	"CreateImageRecipe": {"imagebuilder:GetComponent"},
-	"CreateImage":       {"imagebuilder:GetImageRecipe", "imagebuilder:GetInfrastructureConfiguration", "imagebuilder:GetDistributionConfiguration", "iam:PassRole"},
+	"CreateImageRecipe":                 {"imagebuilder:GetComponent"},
+	"CreateInfrastructureConfiguration": {"iam:PassRole"},
+	"UpdateInfrastructureConfiguration": {"iam:PassRole"},
+	"CreateImage":                       {"imagebuilder:GetImageRecipe", "imagebuilder:GetInfrastructureConfiguration", "imagebuilder:GetDistributionConfiguration", "iam:PassRole"},
 }
 
 // route names the operation of a REST-JSON request.
@@ -157,15 +188,6 @@ func (ib *imageBuilder) handle(req *request) (any, *apiError) {
 	s := ib.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	extra := impliedActions[req.action]
-	if len(req.body) > 0 && req.body["tags"] != nil && strings.HasPrefix(req.action, "Create") {
-		extra = append(extra, "imagebuilder:TagResource")
-	}
-	for _, a := range extra {
-		if s.policy != nil && !s.policy[a] {
-			return nil, errorf(403, "AccessDeniedException", "User: arn:aws:sts::%s:assumed-role/winbake/ci is not authorized to perform: %s (needed by %s)", Account, a, req.action)
-		}
-	}
 	// Idempotency: a token replays its first answer, or is refused when
 	// the parameters differ.
 	if tok := str(req.body, "clientToken"); tok != "" {
@@ -186,10 +208,15 @@ func (ib *imageBuilder) handle(req *request) (any, *apiError) {
 		out, err := ib.do(req)
 		if err == nil {
 			ib.tokens[key] = tokenUse{h, out}
+			ib.created(req)
 		}
 		return out, err
 	}
-	return ib.do(req)
+	out, err := ib.do(req)
+	if err == nil {
+		ib.created(req)
+	}
+	return out, err
 }
 
 func hashJSON(v any) string {
@@ -199,7 +226,7 @@ func hashJSON(v any) string {
 }
 
 func (ib *imageBuilder) arn(region, kind, name string, rest ...string) string {
-	return strings.Join(append([]string{fmt.Sprintf("arn:aws:imagebuilder:%s:%s:%s/%s", region, Account, kind, name)}, rest...), "/")
+	return strings.Join(append([]string{awsarn.ARN(region, "imagebuilder", region, Account, kind+"/"+name)}, rest...), "/")
 }
 
 func (ib *imageBuilder) do(req *request) (any, *apiError) {
@@ -207,32 +234,8 @@ func (ib *imageBuilder) do(req *request) (any, *apiError) {
 	q := req.http.URL.Query()
 	b := req.body
 	switch req.action {
-	case "CreateComponent":
-		name, version := str(b, "name"), str(b, "semanticVersion")
-		if !validSemver(version) {
-			return nil, errorf(400, "InvalidParameterValueException", "The value supplied for parameter 'semanticVersion' is not valid: %s", version)
-		}
-		for _, c := range ib.components {
-			if c.region == req.region && c.name == name && c.version == version {
-				return nil, errorf(400, "ResourceAlreadyExistsException", "The following resource 'Component' already exists: %s/%s", name, version)
-			}
-		}
-		if data := str(b, "data"); len(data) > 16000 {
-			return nil, errorf(400, "InvalidParameterValueException", "component data is over 16000 characters")
-		}
-		c := &ibResource{region: req.region, arn: ib.arn(req.region, "component", strings.ToLower(name), version, "1"), name: name, version: version, created: now, body: b}
-		ib.components = append(ib.components, c)
-		return map[string]any{"requestId": "fake", "clientToken": str(b, "clientToken"), "componentBuildVersionArn": c.arn}, nil
-	case "ListComponents":
-		name := filterValue(b, "name")
-		var list []map[string]any
-		for _, c := range ib.components {
-			if c.region == req.region && (name == "" || c.name == name) && ib.visible(c.created) {
-				list = append(list, map[string]any{"arn": versionARN(c.arn), "name": c.name, "version": c.version,
-					"description": c.body["description"], "owner": Account, "platform": "Windows", "type": "BUILD", "dateCreated": c.created.Format(time.RFC3339)})
-			}
-		}
-		return map[string]any{"requestId": "fake", "componentVersionList": list}, nil
+	case "CreateComponent", "ListComponents", "ListComponentBuildVersions", "GetComponent":
+		return ib.component(req)
 	case "CreateImageRecipe":
 		name, version := str(b, "name"), str(b, "semanticVersion")
 		if !validSemver(version) {
@@ -347,6 +350,7 @@ func (ib *imageBuilder) do(req *request) (any, *apiError) {
 		bl := &ibBuild{ibResource: ibResource{region: req.region, arn: ib.arn(req.region, "image", strings.ToLower(recipe.name), recipe.version, strconv.Itoa(n)),
 			name: recipe.name, version: recipe.version, created: now, body: b}, started: now, behavior: ib.next}
 		ib.next = Build{}
+		bl.components = ib.resolveComponents(req.region, recipe)
 		if bl.behavior.Timeline == nil {
 			bl.behavior.Timeline = DefaultTimeline
 			if ib.defaultTimeline != nil {
@@ -371,14 +375,6 @@ func (ib *imageBuilder) do(req *request) (any, *apiError) {
 			}
 		}
 		return map[string]any{"requestId": "fake", "imageSummaryList": list}, nil
-	case "GetComponent":
-		arn := q.Get("componentBuildVersionArn")
-		for _, c := range ib.components {
-			if c.arn == arn || versionARN(c.arn) == arn {
-				return map[string]any{"requestId": "fake", "component": map[string]any{"arn": c.arn, "name": c.name, "version": c.version, "description": c.body["description"], "data": c.body["data"], "tags": c.body["tags"]}}, nil
-			}
-		}
-		return nil, errorf(404, "ResourceNotFoundException", "Component %s does not exist", arn)
 	case "TagResource":
 		return map[string]any{}, nil
 	}
@@ -387,3 +383,10 @@ func (ib *imageBuilder) do(req *request) (any, *apiError) {
 
 // imageView is an image as GetImage and ListImageBuildVersions show it,
 // its state computed from the simulated clock.
+
+// created notes what a successful create leaves behind besides its resource.
+func (ib *imageBuilder) created(req *request) {
+	if strings.HasPrefix(req.action, "Create") {
+		ib.noServiceLinkedRole = false
+	}
+}

@@ -75,15 +75,9 @@ func (s *Server) ApplySeed(file string) error {
 		if err != nil {
 			return err
 		}
-		var doc struct{ Statement []struct{ Action []string } }
-		if err := json.Unmarshal(b, &doc); err != nil {
+		if err := s.AllowPolicy(b); err != nil {
 			return fmt.Errorf("%s: %w", seed.Policy, err)
 		}
-		var actions []string
-		for _, st := range doc.Statement {
-			actions = append(actions, st.Action...)
-		}
-		s.AllowOnly(actions)
 	}
 	return nil
 }

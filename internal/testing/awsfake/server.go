@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Account is the AWS account of the fake's caller.
@@ -35,6 +36,11 @@ type Call struct {
 
 // Fault makes matching calls fail.
 type Fault struct {
+	// For makes the fault a burst: it fails matching calls for this long
+	// on the simulated clock from when it is added (0: no time limit).
+	For   time.Duration
+	until time.Time
+
 	Action  string // IAM action, or "*"
 	Status  int
 	Code    string
@@ -54,6 +60,8 @@ type Server struct {
 	faults []*Fault
 	// policy lists the allowed IAM actions; nil allows everything.
 	policy map[string]bool
+	// statements, when set, is a whole policy to enforce (AllowPolicy).
+	statements []statement
 
 	params map[string]map[string]string // region → SSM name → value
 	images map[string]map[string]*Image // region → AMI ID → image
@@ -104,7 +112,7 @@ func (s *Server) Close() { s.httpServer.Close() }
 func (s *Server) AllowOnly(actions []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.policy = map[string]bool{}
+	s.policy, s.statements = map[string]bool{}, nil
 	for _, a := range actions {
 		s.policy[a] = true
 	}
@@ -114,6 +122,9 @@ func (s *Server) AllowOnly(actions []string) {
 func (s *Server) AddFault(f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if f.For > 0 {
+		f.until = s.Clock.Now().Add(f.For)
+	}
 	s.faults = append(s.faults, &f)
 }
 
@@ -276,6 +287,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // checkLocked applies the policy and injected faults.
 func (s *Server) checkLocked(req *request, action string) *apiError {
+	s.endBurstsLocked()
 	for _, f := range s.faults {
 		if (f.Action == action || f.Action == "*") && (f.Times == 0 || f.used < f.Times) {
 			if f.passed < f.After {
@@ -286,18 +298,46 @@ func (s *Server) checkLocked(req *request, action string) *apiError {
 			return &apiError{f.Status, f.Code, f.Message}
 		}
 	}
-	if s.policy != nil && !s.policy[action] && action != "sts:GetCallerIdentity" {
-		msg := fmt.Sprintf("User: arn:aws:sts::%s:assumed-role/winbake/ci is not authorized to perform: %s", Account, action)
-		switch req.service {
-		case "ec2":
-			return errorf(403, "UnauthorizedOperation", "You are not authorized to perform this operation. %s", msg)
-		case "imagebuilder":
-			return errorf(403, "AccessDeniedException", "%s", msg)
-		default:
-			return errorf(400, "AccessDeniedException", "%s", msg)
+	for _, a := range s.authzOf(req, action) {
+		if !s.permitsLocked(a) {
+			return deny(req.service, a.action, a.resource)
 		}
 	}
 	return nil
+}
+
+// deny answers a call the policy does not allow as the service does,
+// naming the refused action, which may not be the operation called (IAM
+// User Guide, "Troubleshoot access denied error messages"): Image Builder
+// 403 AccessDeniedException, SSM 400 AccessDeniedException, EC2 403
+// UnauthorizedOperation with an encoded message, IAM 403 AccessDenied.
+func deny(service, action, resource string) *apiError {
+	on := ""
+	if resource != "" && resource != "*" {
+		on = " on resource: " + resource
+	}
+	msg := fmt.Sprintf("User: arn:aws:sts::%s:assumed-role/winbake/ci is not authorized to perform: %s%s because no identity-based policy allows the %s action", Account, action, on, action)
+	switch service {
+	case "ec2":
+		return errorf(403, "UnauthorizedOperation", "You are not authorized to perform this operation. %s. Encoded authorization failure message: fake-encoded-message", msg)
+	case "imagebuilder":
+		return errorf(403, "AccessDeniedException", "%s", msg)
+	case "iam", "sts":
+		return errorf(403, "AccessDenied", "%s", msg)
+	default:
+		return errorf(400, "AccessDeniedException", "%s", msg)
+	}
+}
+
+// endBurstsLocked spends the faults whose burst is over.
+func (s *Server) endBurstsLocked() {
+	now := s.Clock.Now()
+	for _, f := range s.faults {
+		if f.For > 0 && !now.Before(f.until) {
+			f.used = max(f.used, 1)
+			f.Times = f.used
+		}
+	}
 }
 
 func (s *Server) dispatch(req *request) (any, *apiError) {
