@@ -54,3 +54,21 @@ imagebuilder:
 		t.Errorf("err = %v", err)
 	}
 }
+
+// The Packer template sets no launch template for Fast Launch: one given
+// for the Packer path is refused rather than dropped.
+func TestPackerFastLaunchTemplateIsRefused(t *testing.T) {
+	const src = `images:
+  - {name: win, kubernetes: "1.31", windows: 2022-core, regions: [eu-west-1]}
+builder: packer
+packer:
+  fastLaunch:
+    maxParallelLaunches: 6
+    launchTemplate: {name: fast-launch}
+`
+	_, err := Parse("w.yaml", []byte(src))
+	want := "w.yaml:7:21: packer.fastLaunch.launchTemplate: not supported with the Packer builder"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("err = %v, want %q", err, want)
+	}
+}

@@ -213,6 +213,11 @@ func (v *validator) imageBuilder() {
 	}
 	v.fastLaunch("imagebuilder.fastLaunch", ib.FastLaunch)
 	v.fastLaunch("packer.fastLaunch", v.cfg.Packer.FastLaunch)
+	if fl := v.cfg.Packer.FastLaunch; fl != nil && fl.LaunchTemplate != nil {
+		// The template's fast_launch block sets no launch template, so
+		// accepting one here would silently drop it.
+		v.at("packer.fastLaunch.launchTemplate", "not supported with the Packer builder; use builder: imagebuilder with imagebuilder.fastLaunch.launchTemplate")
+	}
 	for i, lt := range ib.LaunchTemplates {
 		p := fmt.Sprintf("imagebuilder.launchTemplates[%d]", i)
 		if !launchTmplRE.MatchString(lt.ID) {

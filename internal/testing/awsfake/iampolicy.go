@@ -281,6 +281,11 @@ func (s *Server) ec2AuthzLocked(req *request, action string) []authz {
 				ctx["aws:ResourceTag/"+k] = v
 			}
 		}
+		if sn := s.snapshots[req.region][id]; sn != nil {
+			for k, v := range sn.Tags {
+				ctx["aws:ResourceTag/"+k] = v
+			}
+		}
 		// AMI and snapshot ARNs name no account (EC2's resource types in
 		// the Service Authorization Reference).
 		out = append(out, authz{action, awsarn.ARN(req.region, "ec2", req.region, "", kind+"/"+id), ctx})
