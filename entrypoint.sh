@@ -62,6 +62,7 @@ install_release() {
 	local want got
 	want=$(pinned checksums.txt "$asset")
 	[ -n "$want" ] || fail "winbake $version has no release for $os/$arch ($platform): release/checksums.txt of the action lists no $asset"
+	command -v curl >/dev/null 2>&1 || fail "curl is needed to download winbake $version"
 	echo "::group::Downloading winbake $version ($asset)"
 	mkdir -p "$(dirname "$cache")"
 	tmp=$(mktemp -d "$cache.download.XXXXXX")
@@ -71,7 +72,8 @@ install_release() {
 	[ "$got" = "$want" ] || fail "$asset from $url has sha256 $got, but release/checksums.txt of the action pins $want. Refusing to run it."
 	mkdir "$tmp/unpacked"
 	if [ "$ext" = zip ]; then
-		# Git Bash's tar cannot read zip; Windows' own bsdtar (System32\tar.exe) can.
+		# Git for Windows ships unzip (/usr/bin/unzip.exe, git-for-windows/git#775);
+		# else Windows' own bsdtar (System32\tar.exe) reads zip, Git Bash's GNU tar does not.
 		if command -v unzip >/dev/null 2>&1; then
 			unzip -q "$tmp/$asset" -d "$tmp/unpacked"
 		else

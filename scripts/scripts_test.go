@@ -50,7 +50,7 @@ func runRelease(t *testing.T, dir, version string) {
 	t.Helper()
 	cmd := exec.Command("bash", "scripts/release.sh", version)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "WINBAKE_RELEASE_TARGETS="+runtime.GOOS+"/"+runtime.GOARCH+" windows/arm64")
+	cmd.Env = append(os.Environ(), "WINBAKE_RELEASE_TARGETS="+runtime.GOOS+"/"+runtime.GOARCH+" windows/amd64")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("release.sh: %v\n%s", err, out)
 	}
@@ -74,7 +74,7 @@ func TestReleaseIsReproducible(t *testing.T) {
 	runRelease(t, b, "v1.4.2")
 
 	host := fmt.Sprintf("winbake_1.4.2_%s_%s.tar.gz", runtime.GOOS, runtime.GOARCH)
-	assets := []string{host, "winbake_1.4.2_windows_arm64.zip"}
+	assets := []string{host, "winbake_1.4.2_windows_amd64.zip"}
 	var want strings.Builder
 	for _, name := range assets {
 		x, y := sha(t, filepath.Join(a, "dist", name)), sha(t, filepath.Join(b, "dist", name))
@@ -112,7 +112,7 @@ func TestReleaseIsReproducible(t *testing.T) {
 		}
 	}
 	for _, f := range []string{"winbake.exe", "packer-plugin-winbake.exe"} {
-		if !strings.Contains(string(bins), "  winbake_1.4.2_windows_arm64/"+f+"\n") {
+		if !strings.Contains(string(bins), "  winbake_1.4.2_windows_amd64/"+f+"\n") {
 			t.Errorf("release/binaries.txt lists no windows %s:\n%s", f, bins)
 		}
 	}
