@@ -130,7 +130,7 @@ if [ "${INPUT_BUILDER:-}" = packer ] || { [ -z "${INPUT_BUILDER:-}" ] && [ -f "$
 	elif [ ! -x "$plugin" ]; then
 		build "$plugin" ./cmd/packer-plugin-winbake
 	fi
-	packer plugins install --path "$plugin" github.com/winbake/winbake >/dev/null
+	out=$(packer plugins install --path "$plugin" github.com/winbake/winbake 2>&1) || { echo "$out"; fail "packer plugins install --path $plugin failed"; }
 fi
 
 cd "$workspace"

@@ -27,6 +27,14 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 go build -o "$work/archive" ./scripts/archive
 
+# The plugin reports its version to Packer, which installs only releases
+# ("1.4.2") and "-dev" prereleases (packer plugins install: "Invalid version"):
+# a winbake prerelease gives a "1.5.0-dev" plugin.
+core=${version#v} pre=
+[[ $core == *-* ]] && pre=dev core=${core%%-*}
+ldflags="-X github.com/winbake/winbake/internal/version.Version=$version"
+ldflags+=" -X github.com/winbake/winbake/packer/version.Version=$core -X github.com/winbake/winbake/packer/version.VersionPrerelease=$pre"
+
 rm -rf dist
 mkdir -p dist release
 : >"$work/checksums.txt"
@@ -39,8 +47,7 @@ for target in $targets; do
 	echo "building $name.$ext" >&2
 	mkdir -p "$work/$name"
 	for cmd in winbake packer-plugin-winbake; do
-		GOOS=$os GOARCH=$arch CGO_ENABLED=0 go build -trimpath -buildvcs=false \
-			-ldflags "-s -w -X github.com/winbake/winbake/internal/version.Version=$version" \
+		GOOS=$os GOARCH=$arch CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags "-s -w $ldflags" \
 			-o "$work/$name/$cmd$exe" "./cmd/$cmd"
 		printf '%s  %s\n' "$(sum "$work/$name/$cmd$exe")" "$name/$cmd$exe" >>"$work/binaries.txt"
 	done

@@ -116,8 +116,11 @@ func TestReleaseIsReproducible(t *testing.T) {
 			t.Errorf("release/binaries.txt lists no windows %s:\n%s", f, bins)
 		}
 	}
-	if out, _ := exec.Command(filepath.Join(unpacked, "winbake"), "--version").CombinedOutput(); !strings.Contains(string(out), "v1.4.2") {
-		t.Errorf("winbake --version: %s", out)
+	if out, _ := exec.Command(filepath.Join(unpacked, "winbake"), "version").CombinedOutput(); !strings.Contains(string(out), "v1.4.2") {
+		t.Errorf("winbake version: %s", out)
+	}
+	if out, _ := exec.Command(filepath.Join(unpacked, "packer-plugin-winbake"), "describe").CombinedOutput(); !strings.Contains(string(out), `"version":"1.4.2"`) {
+		t.Errorf("packer-plugin-winbake describe: %s", out)
 	}
 }
 

@@ -166,9 +166,46 @@ func TestActionEndToEndRelease(t *testing.T) {
 		}
 	})
 
+	// builder: packer installs the plugin from the same archive, checked
+	// like winbake; entrypoint.sh runs directly here, with the real Packer.
+	t.Run("packer plugin from the release", func(t *testing.T) {
+		packer := testenv.Binary(t, "packer")
+		plugins := t.TempDir()
+		run := func() (string, error) {
+			return entrypoint(t, rel.dir, filepath.Dir(packer)+string(os.PathListSeparator)+path,
+				"RUNNER_TOOL_CACHE="+toolCache, "WINBAKE_RELEASE_BASE_URL="+srv.URL, "INPUT_BUILDER=packer", "INPUT_COMMAND=measure",
+				"PACKER_PLUGIN_PATH="+plugins, "PACKER_CHECKPOINT_DISABLE=1", "CHECKPOINT_DISABLE=1")
+		}
+		// An unknown command: winbake action stops once it has started.
+		if out, err := run(); !strings.Contains(out, `"measure" is not a winbake command`) {
+			t.Fatalf("winbake did not start: %v\n%s", err, out)
+		}
+		name := strings.TrimSuffix(rel.asset, ".tar.gz") + "/packer-plugin-winbake"
+		installed, _ := filepath.Glob(filepath.Join(plugins, "github.com", "winbake", "winbake", "packer-plugin-winbake_v1.0.0-dev_x*_"+runtime.GOOS+"_"+runtime.GOARCH))
+		if len(installed) != 1 || sha256File(t, installed[0]) != pinnedSum(t, rel.dir, "binaries.txt", name) {
+			t.Fatalf("installed plugins %v, want the release's", installed)
+		}
+
+		cachedPlugin := filepath.Join(filepath.Dir(cached), "packer-plugin-winbake")
+		marker := filepath.Join(t.TempDir(), "ran")
+		plantedBinary(t, cachedPlugin, marker)
+		out, err := run()
+		if err == nil || !strings.Contains(out, "is not the "+name+" of winbake "+e2eVersion) || strings.Contains(out, "is not a winbake command") {
+			t.Errorf("a planted plugin was not refused before winbake ran: %v\n%s", err, out)
+		}
+		if _, err := os.Stat(marker); err == nil {
+			t.Error("the planted plugin ran")
+		}
+		if srv.count() != 1 {
+			t.Errorf("%d downloads, want 1 (the cache was warm)", srv.count())
+		}
+		os.RemoveAll(filepath.Dir(cached))
+	})
+
 	t.Run("planted binary in the tool cache is refused", func(t *testing.T) {
 		marker := filepath.Join(t.TempDir(), "ran")
 		plantedBinary(t, cached, marker)
+		downloads := srv.count()
 		logs, err := runAct(t, act, rel.dir, "testdata/e2e-release-refused.yml", base, path, actCache)
 		if err == nil {
 			t.Fatalf("act succeeded with a planted binary:\n%s", logs)
@@ -181,8 +218,8 @@ func TestActionEndToEndRelease(t *testing.T) {
 		if !strings.Contains(logs, want) {
 			t.Errorf("log lacks %q:\n%s", want, logs)
 		}
-		if srv.count() != 1 {
-			t.Errorf("%d downloads, want still 1: a cached binary is checked, not replaced", srv.count())
+		if srv.count() != downloads {
+			t.Errorf("%d downloads, want none: a cached binary is checked, not replaced", srv.count()-downloads)
 		}
 	})
 
