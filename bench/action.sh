@@ -8,6 +8,7 @@
 # reading its inputs: what is timed is everything before that.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+[ ! -e release/version ] || { echo "bench: release/version exists here; remove release/ to measure the source build" >&2; exit 1; }
 work=$(mktemp -d)
 server=
 trap '[ -z "$server" ] || kill "$server"; rm -rf "$work"' EXIT
@@ -45,29 +46,28 @@ export WINBAKE_RELEASE_BASE_URL
 WINBAKE_RELEASE_BASE_URL=$(cat "$work/url")
 nogo=$(tr : '\n' <<<"$PATH" | while IFS= read -r d; do [ -x "$d/go" ] || printf '%s:' "$d"; done)
 
-release_cold=() release_warm=()
-for _ in 1 2 3 4 5; do
-	rm -rf "$work/rel-cache"
-	release_cold+=("$(PATH=$nogo RUNNER_TOOL_CACHE=$work/rel-cache timed release-cold bash "$work/action/entrypoint.sh")")
-done
-for _ in 1 2 3 4 5; do release_warm+=("$(PATH=$nogo RUNNER_TOOL_CACHE=$work/rel-cache timed release-warm bash "$work/action/entrypoint.sh")"); done
-
-# The source build, as a branch or SHA runs it.
+# The source build, as a branch or SHA runs it, from an empty Go cache once.
 echo "building from source with an empty Go cache..." >&2
 export RUNNER_TOOL_CACHE=$work/toolcache
 cold_full=$(GOCACHE=$work/gocache timed cold-full bash ./entrypoint.sh)
-rm -rf "$RUNNER_TOOL_CACHE"
-cold=$(timed cold bash ./entrypoint.sh)
-warm=()
-for _ in 1 2 3 4 5; do warm+=("$(timed warm bash ./entrypoint.sh)"); done
-gorun=()
-for _ in 1 2 3; do gorun+=("$(timed go-run go run ./cmd/winbake action)"); done
 
-echo "release $asset ($(wc -c <"$work/srv/$version/$asset" | tr -d ' ') bytes), no Go on PATH:"
-echo "  cold tool cache (download over loopback, verify, unpack): $(median "${release_cold[@]}") s (median of 5)"
-echo "  warm tool cache (verify the cached binary):               $(median "${release_warm[@]}") s (median of 5)"
+# Then rounds that take each figure in turn, so a busy machine weighs on all alike.
+echo "measuring..." >&2
+release_cold=() release_warm=() cold=() warm=() gorun=()
+for _ in 1 2 3 4 5; do
+	rm -rf "$work/rel-cache" "$RUNNER_TOOL_CACHE"
+	release_cold+=("$(PATH=$nogo RUNNER_TOOL_CACHE=$work/rel-cache timed release-cold bash "$work/action/entrypoint.sh")")
+	release_warm+=("$(PATH=$nogo RUNNER_TOOL_CACHE=$work/rel-cache timed release-warm bash "$work/action/entrypoint.sh")")
+	cold+=("$(timed cold bash ./entrypoint.sh)")
+	warm+=("$(timed warm bash ./entrypoint.sh)")
+	gorun+=("$(timed go-run go run ./cmd/winbake action)")
+done
+
+echo "release $asset ($(wc -c <"$work/srv/$version/$asset" | tr -d ' ') bytes), no Go on PATH; medians of 5:"
+echo "  cold tool cache (download over loopback, verify, unpack): $(median "${release_cold[@]}") s"
+echo "  warm tool cache (verify the cached binary):               $(median "${release_warm[@]}") s"
 echo "source build (a branch or SHA), baselines:"
-echo "  empty Go cache and tool cache:                            $cold_full s"
-echo "  empty tool cache, Go cache warm:                          $cold s"
-echo "  binary cached:                                            $(median "${warm[@]}") s (median of 5)"
-echo "  go run ./cmd/winbake action:                              $(median "${gorun[@]}") s (median of 3)"
+echo "  empty Go cache and tool cache (once):                     $cold_full s"
+echo "  empty tool cache, Go cache warm:                          $(median "${cold[@]}") s"
+echo "  binary cached (no verification):                          $(median "${warm[@]}") s"
+echo "  go run ./cmd/winbake action:                              $(median "${gorun[@]}") s"
