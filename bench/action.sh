@@ -16,18 +16,19 @@ mkdir -p "$work/ws/.github"
 printf 'images:\n  - name: win\n    kubernetes: "1.31"\n    windows: 2022-core\n    regions: [us-east-1]\n' >"$work/ws/.github/winbake.yaml"
 export GITHUB_WORKSPACE=$work/ws INPUT_COMMAND=measure GITHUB_OUTPUT=$work/out GITHUB_STEP_SUMMARY=$work/summary
 
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-# timed LABEL CMD...: runs CMD (expected to fail on the unknown command) and prints seconds.
+# timed LABEL CMD...: runs CMD (expected to fail on the unknown command) and
+# prints its wall and CPU (user + system, children included) seconds: on a
+# busy machine the CPU time is the steadier figure.
 timed() {
-	local start end out
-	start=$(now)
-	out=$("${@:2}" 2>&1 || true)
-	end=$(now)
-	grep -q 'is not a winbake command' <<<"$out" || { echo "$1 did not reach winbake action:" >&2; echo "$out" >&2; exit 1; }
-	elapsed "$start" "$end"
+	local t TIMEFORMAT='%R %U %S'
+	t=$({ time "${@:2}" >"$work/timed.out" 2>&1 || true; } 2>&1)
+	grep -q 'is not a winbake command' "$work/timed.out" || { echo "$1 did not reach winbake action:" >&2; cat "$work/timed.out" >&2; exit 1; }
+	awk '{ printf "%s %.3f", $1, $2 + $3 }' <<<"$t"
 }
-median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+# median N "WALL CPU"...: the median of field N (1 wall, 2 CPU).
+median() { local n=$1; shift; printf '%s\n' "$@" | awk -v n="$n" '{ print $n }' | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+# figure "WALL CPU"...: "wall s (CPU s)", medians.
+figure() { printf '%6.3f s wall (%.3f s CPU)' "$(median 1 "$@")" "$(median 2 "$@")"; }
 
 # A released action: a copy of the tree with release/, its archive served.
 echo "building the host's release archive..." >&2
@@ -64,10 +65,10 @@ for _ in 1 2 3 4 5; do
 done
 
 echo "release $asset ($(wc -c <"$work/srv/$version/$asset" | tr -d ' ') bytes), no Go on PATH; medians of 5:"
-echo "  cold tool cache (download over loopback, verify, unpack): $(median "${release_cold[@]}") s"
-echo "  warm tool cache (verify the cached binary):               $(median "${release_warm[@]}") s"
+echo "  cold tool cache (download over loopback, verify, unpack): $(figure "${release_cold[@]}")"
+echo "  warm tool cache (verify the cached binary):               $(figure "${release_warm[@]}")"
 echo "source build (a branch or SHA), baselines:"
-echo "  empty Go cache and tool cache (once):                     $cold_full s"
-echo "  empty tool cache, Go cache warm:                          $(median "${cold[@]}") s"
-echo "  binary cached (no verification):                          $(median "${warm[@]}") s"
-echo "  go run ./cmd/winbake action:                              $(median "${gorun[@]}") s"
+echo "  empty Go cache and tool cache (once):                     $(figure "$cold_full")"
+echo "  empty tool cache, Go cache warm:                          $(figure "${cold[@]}")"
+echo "  binary cached (no verification):                          $(figure "${warm[@]}")"
+echo "  go run ./cmd/winbake action:                              $(figure "${gorun[@]}")"

@@ -25,7 +25,7 @@ sum() { "${sha[@]}" <"$1" | cut -c1-64; }
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-go build -o "$work/archive" ./scripts/archive
+GOOS= GOARCH= go build -o "$work/archive" ./scripts/archive # for this machine, whatever the caller exported
 
 # The plugin reports its version to Packer, which installs only releases
 # ("1.4.2") and "-dev" prereleases (packer plugins install: "Invalid version"):
