@@ -13,6 +13,12 @@ mkdir -p "$BIN"
 
 log() { printf 'tools: %s\n' "$*" >&2; }
 
+# as_root CMD...: runs CMD as root; hosted GitHub runners run as a user with
+# passwordless sudo, so apt-get needs it there.
+as_root() {
+	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
 # go_tool BIN MODULE@VERSION PACKAGE: builds PACKAGE from a throwaway module
 # (the go-cty replace directive of Packer does not carry across modules).
 go_tool() {
@@ -54,9 +60,9 @@ MOD
 registry() {
 	if [ -x /usr/bin/docker-registry ]; then ln -sf /usr/bin/docker-registry "$BIN/docker-registry"; return 0; fi
 	log "installing docker-registry (Debian package)"
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry >/dev/null
+	as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry >/dev/null
 	# The package starts a system service on :5000; the tests start their own.
-	(systemctl disable --now docker-registry 2>/dev/null || service docker-registry stop 2>/dev/null) >/dev/null 2>&1 || true
+	(as_root systemctl disable --now docker-registry 2>/dev/null || as_root service docker-registry stop 2>/dev/null) >/dev/null 2>&1 || true
 	ln -sf /usr/bin/docker-registry "$BIN/docker-registry"
 }
 
@@ -81,8 +87,8 @@ powershell_grammar() {
 sshd() {
 	[ -x /usr/sbin/sshd ] && { ln -sf /usr/sbin/sshd "$BIN/sshd"; return 0; }
 	log "installing openssh-server (Debian package), for the Packer acceptance test's SSH communicator"
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server >/dev/null
-	(systemctl disable --now ssh 2>/dev/null || service ssh stop 2>/dev/null) >/dev/null 2>&1 || true
+	as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server >/dev/null
+	(as_root systemctl disable --now ssh 2>/dev/null || as_root service ssh stop 2>/dev/null) >/dev/null 2>&1 || true
 	ln -sf /usr/sbin/sshd "$BIN/sshd"
 }
 
@@ -115,5 +121,7 @@ crictl() {
 	GOBIN=$BIN go install sigs.k8s.io/cri-tools/cmd/crictl@v1.34.0
 }
 
+# Sourced (by a test), only define the functions.
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
 if [ $# -eq 0 ]; then set -- registry sshd packer packer_sdc act actionlint powershell_grammar containerd17 containerd21 crictl; fi
 for t in "$@"; do "$t"; done

@@ -3,6 +3,7 @@ package action
 import (
 	"testing"
 
+	"github.com/winbake/winbake/internal/testing/githttp"
 	"github.com/winbake/winbake/internal/testing/githubfake"
 	"github.com/winbake/winbake/internal/testing/registrytest"
 	"github.com/winbake/winbake/internal/testing/testenv"
@@ -18,6 +19,8 @@ type world struct {
 	origin string
 	gh     *githubfake.Server
 	ref    string
+	// git serves origin over smart HTTP in the act runs.
+	git *githttp.Server
 }
 
 func newWorld(t *testing.T) *world {
