@@ -239,3 +239,22 @@ func TestTokenIsInNoArgument(t *testing.T) {
 		return nil
 	})
 }
+
+// TestTokenKeepsTheEnvironmentsConfig: a runner or container may already
+// give git config through GIT_CONFIG_COUNT (safe.directory is common);
+// the token's header is added after it, not over it.
+func TestTokenKeepsTheEnvironmentsConfig(t *testing.T) {
+	t.Setenv("GIT_CONFIG_COUNT", "1")
+	t.Setenv("GIT_CONFIG_KEY_0", "winbake.test")
+	t.Setenv("GIT_CONFIG_VALUE_0", "kept")
+	r := &Repo{Dir: t.TempDir(), Remote: HTTPSRemote("https://github.com", "acme/infra", appToken)}
+	gitT(t, r.Dir, "init", "--quiet")
+	out, err := r.remote(context.Background(), r.Dir, "config", "--get", "winbake.test")
+	if err != nil || strings.TrimSpace(out) != "kept" {
+		t.Errorf("winbake.test = %q, %v: the environment's config was dropped", out, err)
+	}
+	out, err = r.remote(context.Background(), r.Dir, "config", "--get-all", "http.https://github.com/.extraheader")
+	if err != nil || !strings.HasSuffix(strings.TrimSpace(out), githttp.Extraheader(appToken)) {
+		t.Errorf("extraheader = %q, %v", out, err)
+	}
+}

@@ -3,6 +3,7 @@ package git
 import (
 	"encoding/base64"
 	"net/url"
+	"os"
 	"strconv"
 )
 
@@ -39,9 +40,15 @@ func (r Remote) env() []string {
 	key := "http." + u.Scheme + "://" + u.Host + "/.extraheader"
 	header := "AUTHORIZATION: basic " + base64.StdEncoding.EncodeToString([]byte("x-access-token:"+r.Token))
 	pairs := [][2]string{{key, ""}, {key, header}}
-	env := []string{"GIT_CONFIG_COUNT=" + strconv.Itoa(len(pairs))}
+	// Config the environment already gives git (GIT_CONFIG_COUNT, say
+	// safe.directory in a container) is kept: the pairs go after it.
+	first, err := strconv.Atoi(os.Getenv("GIT_CONFIG_COUNT"))
+	if err != nil || first < 0 {
+		first = 0
+	}
+	env := []string{"GIT_CONFIG_COUNT=" + strconv.Itoa(first+len(pairs))}
 	for i, p := range pairs {
-		n := strconv.Itoa(i)
+		n := strconv.Itoa(first + i)
 		env = append(env, "GIT_CONFIG_KEY_"+n+"="+p[0], "GIT_CONFIG_VALUE_"+n+"="+p[1])
 	}
 	return env
