@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/winbake/winbake/internal/git"
 	"github.com/winbake/winbake/internal/report"
 
 	"github.com/winbake/winbake/internal/testing/githttp"
@@ -86,5 +87,27 @@ func TestPushRefusedIsOneLine(t *testing.T) {
 	}
 	if len(w.gh.Writes()) != 0 {
 		t.Errorf("GitHub writes after a refused push: %v", w.gh.Writes())
+	}
+}
+
+// TestSignedCommitIsWinbakes: a commit GitHub signed for winbake is by the
+// token's identity (a GitHub App's bot), not by authorEmail; it is still
+// winbake's. A person's commit made on github.com (committed by GitHub
+// too) or a person's amend of winbake's commit is not.
+func TestSignedCommitIsWinbakes(t *testing.T) {
+	const me, gh = "winbake@users.noreply.github.com", "noreply@github.com"
+	for _, c := range []struct {
+		commit git.Commit
+		want   string
+	}{
+		{git.Commit{Author: me, Committer: me, Image: "win"}, ""},
+		{git.Commit{Author: githubfake.BotEmail, Committer: gh, Image: "win"}, ""},
+		{git.Commit{Author: "dev@example.com", Committer: gh}, "dev@example.com"},
+		{git.Commit{Author: githubfake.BotEmail, Committer: "dev@example.com", Image: "win"}, githubfake.BotEmail + ",dev@example.com"},
+		{git.Commit{Author: githubfake.BotEmail, Committer: gh, Image: "other"}, githubfake.BotEmail},
+	} {
+		if got := strings.Join(othersThan([]git.Commit{c.commit}, me, "win"), ","); got != c.want {
+			t.Errorf("%+v: others %q, want %q", c.commit, got, c.want)
+		}
 	}
 }

@@ -167,7 +167,7 @@ func (j *job) othersCommitted(ctx context.Context, pr *github.PR) (bool, error) 
 	if err != nil || pr == nil {
 		return false, err
 	}
-	who := othersThan(commits, j.Config.PullRequest.AuthorEmail)
+	who := othersThan(commits, j.Config.PullRequest.AuthorEmail, j.img.Name)
 	if len(who) == 0 {
 		return false, nil
 	}

@@ -165,7 +165,7 @@ func (r *Repo) FetchBranch(ctx context.Context, branch, base string) ([]Commit, 
 	if _, err := r.remote(ctx, r.Dir, "fetch", "--quiet", "--no-tags", "--depth=1", r.Remote.URL, refspec); err != nil {
 		return nil, err
 	}
-	out, err := r.Git(ctx, "log", "-1", "--format=%H %ae %ce", Tracking(branch))
+	out, err := r.Git(ctx, "log", "-1", "--format="+commitFormat, Tracking(branch))
 	if err != nil {
 		return nil, err
 	}
@@ -173,11 +173,21 @@ func (r *Repo) FetchBranch(ctx context.Context, branch, base string) ([]Commit, 
 }
 
 // Commit is a commit's identity.
-type Commit struct{ SHA, Author, Committer string }
+type Commit struct {
+	SHA, Author, Committer string
+	// Image is the commit's Winbake-Image trailer: the image whose bump
+	// it is, when winbake made it.
+	Image string
+}
+
+// ImageTrailer names the image a bump commit is for, in its message.
+const ImageTrailer = "Winbake-Image"
+
+const commitFormat = "%H %ae %ce %(trailers:key=" + ImageTrailer + ",valueonly,separator=%x2C)"
 
 // Commits lists the commits on head not on base, newest first.
 func (r *Repo) Commits(ctx context.Context, base, head string) ([]Commit, error) {
-	out, err := r.Git(ctx, "log", "--format=%H %ae %ce", base+".."+head)
+	out, err := r.Git(ctx, "log", "--format="+commitFormat, base+".."+head)
 	if err != nil {
 		return nil, err
 	}
@@ -187,8 +197,12 @@ func (r *Repo) Commits(ctx context.Context, base, head string) ([]Commit, error)
 func parseCommits(out string) []Commit {
 	var list []Commit
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		if f := strings.Fields(line); len(f) == 3 {
-			list = append(list, Commit{SHA: f[0], Author: f[1], Committer: f[2]})
+		if f := strings.Fields(line); len(f) >= 3 {
+			c := Commit{SHA: f[0], Author: f[1], Committer: f[2]}
+			if len(f) == 4 {
+				c.Image = f[3]
+			}
+			list = append(list, c)
 		}
 	}
 	return list

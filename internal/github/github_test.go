@@ -217,7 +217,7 @@ func TestCommitFilesKeepsModesAndBytes(t *testing.T) {
 		"roll.sh":   {Content: []byte("#!/bin/sh\necho ami-0123456789abcdef0\n"), Mode: "100755"},
 		"latin1.tf": {Content: []byte("# caf\xe9 ami-0123456789abcdef0\n"), Mode: "100644"},
 	}
-	sha, err := c.CommitFiles(context.Background(), "winbake/win", base, "", "Bump", CommitAuthor{Name: "winbake", Email: "winbake@example.com"}, files)
+	sha, err := c.CommitFiles(context.Background(), "winbake/win", base, "", "Bump", files)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +240,7 @@ func TestCommitFilesKeepsModesAndBytes(t *testing.T) {
 	gitIn(t, work, nil, "commit", "--quiet", "-m", "theirs")
 	gitIn(t, work, nil, "push", "--quiet", "--force", "origin", "HEAD:winbake/win")
 	theirs := gitIn(t, bare, nil, "rev-parse", "winbake/win")
-	_, err = c.CommitFiles(context.Background(), "winbake/win", base, sha, "Bump", CommitAuthor{Name: "winbake", Email: "winbake@example.com"}, files)
+	_, err = c.CommitFiles(context.Background(), "winbake/win", base, sha, "Bump", files)
 	if err == nil || strings.Contains(err.Error(), "\n") {
 		t.Fatalf("err = %v", err)
 	}

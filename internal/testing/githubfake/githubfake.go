@@ -23,6 +23,13 @@ import (
 // Token is the only token the fake accepts.
 const Token = "ghs_faketoken0123456789"
 
+// BotName and BotEmail are the identity of Token, a GitHub App's
+// installation token: the author of the commits GitHub makes for it.
+const (
+	BotName  = "acme-winbake[bot]"
+	BotEmail = "41898282+acme-winbake[bot]@users.noreply.github.com"
+)
+
 // PR is a pull request the fake holds.
 type PR struct {
 	Number              int
@@ -78,7 +85,8 @@ type Server struct {
 	Repo     string
 	// GitDir is the bare repository behind the Git data API.
 	GitDir string
-	// SignedCommits are the commits made through the Git data API.
+	// SignedCommits are the commits GitHub signed: made through the Git
+	// data API without a custom author or committer.
 	SignedCommits []string
 	// Collaborators may be asked for reviews; nil allows anyone.
 	Collaborators []string
