@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -148,7 +147,13 @@ func (c *Client) graphql(ctx context.Context, body any) error {
 		for _, e := range out.Errors {
 			msgs = append(msgs, e.Message)
 		}
-		return fmt.Errorf("GitHub refused: %s", oneLine(strings.Join(msgs, "; ")))
+		return &graphQLRefusal{oneLine(strings.Join(msgs, "; "))}
 	}
 	return nil
 }
+
+// graphQLRefusal is GitHub's answer to a GraphQL request it did not
+// carry out (a 200 with "errors"): final, not to be sent again.
+type graphQLRefusal struct{ msg string }
+
+func (e *graphQLRefusal) Error() string { return "GitHub refused: " + e.msg }

@@ -88,5 +88,9 @@ func maybeDone(err error) bool {
 	if errors.As(err, &er) {
 		return er.Response.StatusCode >= 500
 	}
+	var refused *graphQLRefusal
+	if errors.As(err, &refused) {
+		return false
+	}
 	return err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }

@@ -244,6 +244,16 @@ func TestCommitFilesKeepsModesAndBytes(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "\n") {
 		t.Fatalf("err = %v", err)
 	}
+	// GitHub's refusal is its answer: the mutation is not sent again.
+	graphql := 0
+	for _, r := range fake.Requests() {
+		if r.Path == "/graphql" {
+			graphql++
+		}
+	}
+	if graphql != 2 {
+		t.Errorf("%d GraphQL requests, want one per CommitFiles", graphql)
+	}
 	if now := gitIn(t, bare, nil, "rev-parse", "winbake/win"); now != theirs {
 		t.Errorf("the branch moved to %s over a commit winbake had not seen", now)
 	}
