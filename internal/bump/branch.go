@@ -113,11 +113,11 @@ func (j *job) files(ctx context.Context, contents map[string][]byte) (map[string
 	return files, nil
 }
 
-// refusedCredentials tells whether git failed because the server refused
-// the credentials, rather than the update.
+// refusedCredentials tells whether git failed because the token may not
+// push, rather than the update (a refused token says so itself).
 func refusedCredentials(err error) bool {
 	msg := err.Error()
-	for _, s := range []string{"returned error: 401", "returned error: 403", "Authentication failed", "could not read Username", "Permission to"} {
+	for _, s := range []string{"returned error: 403", "Permission to"} {
 		if strings.Contains(msg, s) {
 			return true
 		}

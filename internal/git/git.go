@@ -83,7 +83,18 @@ func (r *Repo) Git(ctx context.Context, args ...string) (string, error) {
 // remote runs a git command that talks to the remote, with its
 // credentials in the environment.
 func (r *Repo) remote(ctx context.Context, dir string, args ...string) (string, error) {
-	return run(ctx, dir, r.Remote.env(), args...)
+	out, err := run(ctx, dir, r.Remote.env(), args...)
+	// A 401 makes git ask for a user name it may not prompt for: the
+	// token itself was refused.
+	var gerr *Error
+	if errors.As(err, &gerr) && r.Remote.Token != "" {
+		for _, s := range []string{"could not read Username", "Authentication failed", "returned error: 401"} {
+			if strings.Contains(gerr.Msg, s) {
+				gerr.Msg = "the server refused the token (invalid or expired: a GitHub App token lasts an hour)"
+			}
+		}
+	}
+	return out, err
 }
 
 // Dirty lists uncommitted changes, if any.

@@ -258,3 +258,18 @@ func TestTokenKeepsTheEnvironmentsConfig(t *testing.T) {
 		t.Errorf("extraheader = %q, %v", out, err)
 	}
 }
+
+// TestRefusedTokenIsSaid: a token the server refuses (a GitHub App token
+// lives an hour; a bake may take longer) is said to be refused, in one
+// line, not as git's prompt failure.
+func TestRefusedTokenIsSaid(t *testing.T) {
+	srv, _ := origin(t)
+	dir := t.TempDir()
+	githttp.Checkout{Server: srv.URL(), Repository: "acme/infra", Token: checkoutToken}.Clone(t, dir)
+	repo, _ := Open(context.Background(), dir)
+	repo.Remote = HTTPSRemote(srv.URL(), "acme/infra", "ghs_expired")
+	_, err := repo.RemoteBranches(context.Background(), "main")
+	if err == nil || !strings.Contains(err.Error(), "refused the token") || strings.Contains(err.Error(), "\n") || strings.Contains(err.Error(), "ghs_expired") {
+		t.Errorf("err = %v", err)
+	}
+}
