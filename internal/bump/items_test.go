@@ -111,3 +111,25 @@ func TestSignedCommitIsWinbakes(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultBranchIsNotMain: without pullRequest.baseBranch the PR
+// targets the repository's default branch (the remote's HEAD), whatever
+// it is called.
+func TestDefaultBranchIsNotMain(t *testing.T) {
+	w := newHubWorld(t, map[string]string{"terraform/nodes.tf": monthsTF}, "")
+	testenv.Git(t, w.bare, "branch", "-m", "main", "master")
+	b := w.baked("ami-01111111111111111", "2026-01-16T08:12:00Z")
+	dir := t.TempDir()
+	githttp.Checkout{Server: w.srv.URL(), Repository: "acme/infra", Ref: "master", Token: checkoutToken, Persist: githttp.ConfigHeader}.Clone(t, dir)
+	img, _ := w.cfg.Image("win")
+	o, err := Image(t.Context(), Options{Dir: dir, Config: w.cfg, Mode: PullRequest, EC2: w.ec2, Out: &w.out, GitHub: w.hubWithPushToken(appToken)}, img, b)
+	if err != nil || o.Operation != report.Created {
+		t.Fatalf("%+v %v\n%s", o, err, w.out.String())
+	}
+	if prs := w.gh.PRs(); len(prs) != 1 || prs[0].Base != "master" {
+		t.Errorf("PRs %+v, want one into master", prs)
+	}
+	if parent := testenv.Git(t, w.bare, "rev-parse", "winbake/win^"); parent != testenv.Git(t, w.bare, "rev-parse", "master") {
+		t.Error("the branch does not start from master")
+	}
+}

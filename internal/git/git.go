@@ -136,6 +136,24 @@ func (r *Repo) RemoteBranches(ctx context.Context, branches ...string) ([]string
 	return shas, nil
 }
 
+// DefaultBranch is the branch the remote's HEAD points at: the
+// repository's default branch.
+func (r *Repo) DefaultBranch(ctx context.Context) (string, error) {
+	out, err := r.remote(ctx, r.Dir, "ls-remote", "--symref", r.Remote.URL, "HEAD")
+	if err != nil {
+		return "", err
+	}
+	for _, line := range strings.Split(out, "\n") {
+		// "ref: refs/heads/main<TAB>HEAD"
+		if ref, ok := strings.CutPrefix(line, "ref: refs/heads/"); ok {
+			if name, _, ok := strings.Cut(ref, "\t"); ok {
+				return name, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("%s names no default branch; set pullRequest.baseBranch", r.Remote.URL)
+}
+
 // Tracking is where a fetched branch is kept.
 func Tracking(branch string) string { return "refs/remotes/origin/" + branch }
 
