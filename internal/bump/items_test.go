@@ -133,3 +133,23 @@ func TestDefaultBranchIsNotMain(t *testing.T) {
 		t.Error("the branch does not start from master")
 	}
 }
+
+// TestRunFromASubdirectory: bump.paths are relative to the repository's
+// root wherever bump runs from, so a dry run, --no-pr and the pull
+// request see the same changes.
+func TestRunFromASubdirectory(t *testing.T) {
+	w := newWorld(t)
+	w.work = filepath.Join(w.work, "terraform")
+	for _, mode := range []Mode{DryRun, NoPR, PullRequest} {
+		o, err := w.run(mode, baked(newEast1, newWest1))
+		if err != nil || o.Changes != 2 {
+			t.Fatalf("mode %d: %+v %v\n%s", mode, o, err, w.out.String())
+		}
+		if mode == NoPR {
+			if st := testenv.Git(t, w.work, "status", "--porcelain"); !strings.Contains(st, "eksctl/cluster.yaml") {
+				t.Errorf("--no-pr status: %q", st)
+			}
+			testenv.Git(t, w.work, "checkout", "--", ":/")
+		}
+	}
+}
