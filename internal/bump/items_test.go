@@ -153,3 +153,26 @@ func TestRunFromASubdirectory(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenPRAfterMainMovedFar: the branch is winbake's commit on a main
+// 30 commits old, its PR open; a depth-1 checkout of today's main takes
+// none of those 30 commits for someone else's: the branch moves onto
+// main, with no comment.
+func TestOpenPRAfterMainMovedFar(t *testing.T) {
+	w := newHubWorld(t, map[string]string{"terraform/nodes.tf": monthsTF}, "")
+	b := w.baked("ami-01111111111111111", "2026-01-16T08:12:00Z")
+	if o, err := w.run(b, githttp.IncludedHeader); err != nil || o.Operation != report.Created {
+		t.Fatalf("%+v %v\n%s", o, err, w.out.String())
+	}
+	for i := range 30 {
+		w.commit(map[string]string{"terraform/work.tf": strings.Repeat("#\n", i+1)}, "work")
+	}
+	testenv.Git(t, w.dev, "push", "--quiet", "origin", "main")
+	o, err := w.run(b, githttp.IncludedHeader)
+	if err != nil || o.Operation != report.Updated || len(w.gh.PRs()[0].Comments) != 0 {
+		t.Fatalf("%+v %v, comments %q\n%s", o, err, w.gh.PRs()[0].Comments, w.out.String())
+	}
+	if parent := testenv.Git(t, w.bare, "rev-parse", "winbake/win^"); parent != testenv.Git(t, w.bare, "rev-parse", "main") {
+		t.Error("the branch was not moved onto main")
+	}
+}
