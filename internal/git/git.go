@@ -157,9 +157,17 @@ func (r *Repo) DefaultBranch(ctx context.Context) (string, error) {
 // Tracking is where a fetched branch is kept.
 func Tracking(branch string) string { return "refs/remotes/origin/" + branch }
 
-// Fetch fetches a branch of the remote into Tracking(branch).
+// Fetch fetches a branch of the remote into Tracking(branch); in a
+// shallow checkout only its tip, as the checkout has only its own: history
+// the checkout does not share would come whole.
 func (r *Repo) Fetch(ctx context.Context, branch string) error {
-	_, err := r.remote(ctx, r.Dir, "fetch", "--quiet", "--no-tags", r.Remote.URL, "+refs/heads/"+branch+":"+Tracking(branch))
+	args := []string{"fetch", "--quiet", "--no-tags"}
+	if shallow, err := r.Shallow(ctx); err != nil {
+		return err
+	} else if shallow {
+		args = append(args, "--depth=1")
+	}
+	_, err := r.remote(ctx, r.Dir, append(args, r.Remote.URL, "+refs/heads/"+branch+":"+Tracking(branch))...)
 	return err
 }
 

@@ -273,3 +273,27 @@ func TestRefusedTokenIsSaid(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestShallowFetchOfTheBaseIsItsTip: a depth-1 checkout of another branch
+// (a workflow_dispatch from a feature branch) fetches the base's tip, not
+// its whole history.
+func TestShallowFetchOfTheBaseIsItsTip(t *testing.T) {
+	srv, dev := origin(t)
+	for i := range 20 {
+		commitAs(t, dev, "dev@example.com", "main.tf", strings.Repeat("x", i+1))
+	}
+	gitT(t, dev, "push", "--quiet", "origin", "HEAD:main")
+	gitT(t, dev, "checkout", "--quiet", "--orphan", "feat")
+	commitAs(t, dev, "dev@example.com", "feat.tf", "1\n")
+	gitT(t, dev, "push", "--quiet", "origin", "feat")
+	dir := t.TempDir()
+	githttp.Checkout{Server: srv.URL(), Repository: "acme/infra", Ref: "feat", Token: checkoutToken}.Clone(t, dir)
+	repo, _ := Open(context.Background(), dir)
+	repo.Remote = HTTPSRemote(srv.URL(), "acme/infra", checkoutToken)
+	if err := repo.Fetch(context.Background(), "main"); err != nil {
+		t.Fatal(err)
+	}
+	if n := gitT(t, dir, "rev-list", "--count", Tracking("main")); n != "1" {
+		t.Errorf("%s commits of main fetched, want its tip", n)
+	}
+}
