@@ -83,6 +83,11 @@ func (r *Repo) Git(ctx context.Context, args ...string) (string, error) {
 // remote runs a git command that talks to the remote, with its
 // credentials in the environment.
 func (r *Repo) remote(ctx context.Context, dir string, args ...string) (string, error) {
+	if r.Remote.Token != "" {
+		if err := envConfig(ctx); err != nil {
+			return "", err
+		}
+	}
 	out, err := run(ctx, dir, r.Remote.env(), args...)
 	// A 401 makes git ask for a user name it may not prompt for: the
 	// token itself was refused.

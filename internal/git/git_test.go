@@ -297,3 +297,34 @@ func TestShallowFetchOfTheBaseIsItsTip(t *testing.T) {
 		t.Errorf("%s commits of main fetched, want its tip", n)
 	}
 }
+
+// TestOldGitIsRefused: git before 2.31 ignores GIT_CONFIG_COUNT, so it
+// would push with whatever the checkout persisted. winbake says so rather
+// than push as someone else.
+func TestOldGitIsRefused(t *testing.T) {
+	real, err := exec.LookPath("git")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shim := t.TempDir()
+	script := "#!/bin/sh\nif [ \"$1\" = version ]; then echo 'git version 2.25.1'; exit 0; fi\nexec '" + real + "' \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(shim, "git"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	srv, _ := origin(t)
+	dir := t.TempDir()
+	githttp.Checkout{Server: srv.URL(), Repository: "acme/infra", Token: appToken, Persist: githttp.ConfigHeader}.Clone(t, dir)
+	t.Setenv("PATH", shim+string(os.PathListSeparator)+os.Getenv("PATH"))
+	repo, err := Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo.Remote = HTTPSRemote(srv.URL(), "acme/infra", checkoutToken)
+	before := len(srv.Requests())
+	if _, err := repo.RemoteBranches(context.Background(), "main"); err == nil || !strings.Contains(err.Error(), "2.31") {
+		t.Errorf("err = %v", err)
+	}
+	if after := srv.Requests()[before:]; len(after) != 0 {
+		t.Errorf("git talked to the server: %v", after)
+	}
+}

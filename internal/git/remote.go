@@ -1,10 +1,13 @@
 package git
 
 import (
+	"context"
 	"encoding/base64"
+	"fmt"
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 )
 
 // Remote is a repository to fetch from and push to, and the token that
@@ -52,4 +55,26 @@ func (r Remote) env() []string {
 		env = append(env, "GIT_CONFIG_KEY_"+n+"="+p[0], "GIT_CONFIG_VALUE_"+n+"="+p[1])
 	}
 	return env
+}
+
+// envConfig checks that git reads config from the environment
+// (GIT_CONFIG_COUNT, new in git 2.31): an older git ignores it and would
+// fetch and push with whatever the checkout persisted.
+func envConfig(ctx context.Context) error {
+	out, err := run(ctx, "", nil, "version")
+	if err != nil {
+		return err
+	}
+	// "git version 2.39.5", "git version 2.45.1.windows.1"
+	v := strings.TrimPrefix(strings.TrimSpace(out), "git version ")
+	parts := strings.SplitN(v, ".", 3)
+	var major, minor int
+	if len(parts) >= 2 {
+		major, _ = strconv.Atoi(parts[0])
+		minor, _ = strconv.Atoi(parts[1])
+	}
+	if major < 2 || major == 2 && minor < 31 {
+		return fmt.Errorf("git %s cannot be given the token without writing it down: winbake needs git 2.31 or later", v)
+	}
+	return nil
 }
