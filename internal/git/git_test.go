@@ -253,7 +253,7 @@ func TestTokenKeepsTheEnvironmentsConfig(t *testing.T) {
 	if err != nil || strings.TrimSpace(out) != "kept" {
 		t.Errorf("winbake.test = %q, %v: the environment's config was dropped", out, err)
 	}
-	out, err = r.remote(context.Background(), r.Dir, "config", "--get-all", "http.https://github.com/.extraheader")
+	out, err = r.remote(context.Background(), r.Dir, "config", "--get-all", "http.https://github.com/acme/infra.extraheader")
 	if err != nil || !strings.HasSuffix(strings.TrimSpace(out), githttp.Extraheader(appToken)) {
 		t.Errorf("extraheader = %q, %v", out, err)
 	}
@@ -326,5 +326,30 @@ func TestOldGitIsRefused(t *testing.T) {
 	}
 	if after := srv.Requests()[before:]; len(after) != 0 {
 		t.Errorf("git talked to the server: %v", after)
+	}
+}
+
+// TestMoreSpecificPersistedHeaderIsCleared: a header persisted for the
+// repository's own URL (a workflow's own git config step) is more specific
+// than the server's; git ignores a less specific key after it, so the
+// token goes under the repository's URL.
+func TestMoreSpecificPersistedHeaderIsCleared(t *testing.T) {
+	srv, _ := origin(t)
+	dir := t.TempDir()
+	githttp.Checkout{Server: srv.URL(), Repository: "acme/infra", Token: checkoutToken, Persist: githttp.ConfigHeader}.Clone(t, dir)
+	gitT(t, dir, "config", "--local", "http."+srv.URL()+"/acme/infra.extraheader", githttp.Extraheader(checkoutToken))
+	repo, _ := Open(context.Background(), dir)
+	repo.Remote = HTTPSRemote(srv.URL(), "acme/infra", appToken)
+	wt, err := repo.AddWorktree(context.Background(), "HEAD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wt.Close()
+	commitAs(t, wt.Dir, "winbake@example.com", "b.tf", "2\n")
+	if err := wt.Push(context.Background(), "winbake/win", ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Pushes(); len(got) != 1 || got[0] != appToken {
+		t.Errorf("pushes by %v, want only the given token", got)
 	}
 }

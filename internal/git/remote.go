@@ -25,13 +25,16 @@ func HTTPSRemote(server, repository, token string) Remote {
 
 // env gives git the token as an extra HTTP header through the environment
 // (GIT_CONFIG_COUNT, git 2.31 and later), so it is in no process argument,
-// no file and no URL. actions/checkout persists its own token under the
-// same key, http.<scheme://host>/.extraheader (src/git-auth-helper.ts),
-// either in .git/config or, from v6, in a file under RUNNER_TEMP that
-// .git/config includes. An empty value for that same key clears whatever
-// was persisted (git-config(1), http.extraHeader: "an empty value will
-// reset the extra headers to the empty list"); clearing the generic
-// http.extraheader would not reach the URL-specific one.
+// no file and no URL. actions/checkout persists its own token under
+// http.<scheme://host>/.extraheader (src/git-auth-helper.ts), either in
+// .git/config or, from v6, in a file under RUNNER_TEMP that .git/config
+// includes. An empty value resets the list of extra headers (git-config(1),
+// http.extraHeader), but git applies an http.<url>.* key only if its URL
+// matches at least as much of the request's URL as the keys seen before
+// it (git-config(1), http.<url>.*): so the reset and the token go under
+// the repository's own URL, the most specific key, which outranks the
+// server-wide key checkout persists and any key a workflow set for the
+// repository. The generic http.extraheader would outrank neither.
 func (r Remote) env() []string {
 	if r.Token == "" {
 		return nil
@@ -40,7 +43,7 @@ func (r Remote) env() []string {
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return nil
 	}
-	key := "http." + u.Scheme + "://" + u.Host + "/.extraheader"
+	key := "http." + u.Scheme + "://" + u.Host + strings.TrimSuffix(u.Path, "/") + ".extraheader"
 	header := "AUTHORIZATION: basic " + base64.StdEncoding.EncodeToString([]byte("x-access-token:"+r.Token))
 	pairs := [][2]string{{key, ""}, {key, header}}
 	// Config the environment already gives git (GIT_CONFIG_COUNT, say
