@@ -94,3 +94,11 @@ func maybeDone(err error) bool {
 	}
 	return err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }
+
+// alreadyExists tells whether GitHub refused a pull request because one
+// from the same head to the same base is open (422, "A pull request
+// already exists for owner:branch.").
+func alreadyExists(err error) bool {
+	var er *gh.ErrorResponse
+	return errors.As(err, &er) && er.Response.StatusCode == http.StatusUnprocessableEntity && strings.Contains(reason(er), "A pull request already exists")
+}

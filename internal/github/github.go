@@ -157,6 +157,14 @@ func (c *Client) Create(ctx context.Context, n NewPR) (PR, error) {
 		p, _, err = c.gh.PullRequests.Create(ctx, c.Owner, c.Repo, &gh.NewPullRequest{
 			Title: gh.Ptr(n.Title), Body: gh.Ptr(n.Body), Head: gh.Ptr(n.Head), Base: gh.Ptr(n.Base), Draft: gh.Ptr(n.Draft),
 		})
+		if attempt > 0 && alreadyExists(err) {
+			// The first request opened it after all; it is listed by now.
+			found, ferr := c.FindPRs(ctx, n.Head, "open", n.Marker)
+			if ferr == nil && len(found) > 0 {
+				_, err := c.Complete(ctx, found[0], n)
+				return found[0], err
+			}
+		}
 		if !maybeDone(err) {
 			break
 		}

@@ -133,6 +133,22 @@ func TestServerErrorAfterCreateOpensNoSecondPR(t *testing.T) {
 	}
 }
 
+// TestServerErrorBeforeThePRIsListed: after the 5xx the new pull request
+// is not listed yet, and asking again gets GitHub's "already exists": that
+// is the pull request, not a failure.
+func TestServerErrorBeforeThePRIsListed(t *testing.T) {
+	c, fake, _ := client(t)
+	fake.Inject(githubfake.Fault{Match: "POST /repos/acme/infra/pulls", Status: 502, Message: "Server Error", Times: 1, After: true})
+	fake.Unlisted = 1
+	pr, err := c.Create(context.Background(), newPR())
+	if err != nil || pr.Number != 1 {
+		t.Fatalf("%+v %v", pr, err)
+	}
+	if prs := fake.PRs(); len(prs) != 1 || strings.Join(prs[0].Labels, ",") != "windows" {
+		t.Errorf("PRs %+v", prs)
+	}
+}
+
 func TestCommentOnce(t *testing.T) {
 	c, fake, _ := client(t)
 	if _, err := c.Create(context.Background(), newPR()); err != nil {

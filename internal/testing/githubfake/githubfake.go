@@ -90,6 +90,10 @@ type Server struct {
 	SignedCommits []string
 	// Collaborators may be asked for reviews; nil allows anyone.
 	Collaborators []string
+	// Unlisted is how many lists of pull requests leave out the newest:
+	// a 5xx is often a timeout, after which GitHub may still be opening
+	// the pull request, not yet listed.
+	Unlisted int
 }
 
 // Start runs a fake for owner/repo until the test ends.
@@ -244,7 +248,12 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, body map[string]a
 	case check(pullsRE.FindStringSubmatch(p)) && r.Method == "GET":
 		q := r.URL.Query()
 		list := []map[string]any{}
-		for _, pr := range s.prs {
+		prs := s.prs
+		if s.Unlisted > 0 && len(prs) > 0 {
+			s.Unlisted--
+			prs = prs[:len(prs)-1]
+		}
+		for _, pr := range prs {
 			if (q.Get("state") == "" || q.Get("state") == "all" || q.Get("state") == pr.State) && (q.Get("head") == "" || q.Get("head") == owner+":"+pr.Head) {
 				list = append(list, s.view(pr))
 			}
