@@ -61,6 +61,9 @@ func New(token, apiURL, repository string, opts ...Options) (*Client, error) {
 	}
 	hc := &http.Client{Transport: &transport{base: http.DefaultTransport, sleep: o.Sleep, maxWait: o.MaxWait}}
 	c := gh.NewClient(hc).WithAuthToken(token)
+	// The transport waits where GitHub asks; go-github's own check would
+	// refuse a request on the spot once an answer said the limit is spent.
+	c.DisableRateLimitCheck = true
 	graphQL := "https://api.github.com/graphql"
 	if apiURL != "" && strings.TrimRight(apiURL, "/") != "https://api.github.com" {
 		api := strings.TrimRight(apiURL, "/")

@@ -82,6 +82,27 @@ func TestPrimaryRateLimitWaitsForTheReset(t *testing.T) {
 	}
 }
 
+// TestLastRequestOfTheHourIsNotTheEnd: an answer that spends the rate
+// limit (X-RateLimit-Remaining: 0) is not a refusal; the next request
+// still goes out, and when GitHub refuses it the wait is the reset.
+// go-github alone would refuse it on the spot, without asking or waiting.
+func TestLastRequestOfTheHourIsNotTheEnd(t *testing.T) {
+	c, fake, s := client(t)
+	reset := strconv.FormatInt(time.Now().Add(90*time.Second).Unix(), 10)
+	spent := map[string]string{"X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}
+	fake.Inject(githubfake.Fault{Match: "PATCH /repos/acme/infra/pulls/1", Status: 200, Times: 1, Headers: spent})
+	fake.Inject(githubfake.Fault{Match: "GET /repos/acme/infra/pulls", Status: 403, Times: 1, Message: "API rate limit exceeded", Headers: spent})
+	if err := c.Update(context.Background(), 1, "t", "b"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.FindPRs(context.Background(), "winbake/win", "open", marker); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.waits) != 1 || s.waits[0] < 80*time.Second {
+		t.Errorf("waits %v, want about 90s", s.waits)
+	}
+}
+
 func TestTooLongAWaitIsAnError(t *testing.T) {
 	c, fake, s := client(t)
 	fake.Inject(githubfake.Fault{Match: "POST /repos/acme/infra/pulls", Status: 403, Times: 1,
