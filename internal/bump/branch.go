@@ -18,8 +18,11 @@ const gitHubCommitter = "noreply@github.com"
 
 // othersThan are the people other than author who made or rewrote the
 // commits: winbake's own commits have it as author, and as committer it or
-// GitHub (which commits for it with signCommits).
-func othersThan(commits []git.Commit, author string) []string {
+// GitHub (which commits for it with signCommits). A commit GitHub signed
+// is by the token's identity, not author: it is winbake's when it carries
+// the image's trailer and GitHub committed it (a person who amended it
+// would be its committer).
+func othersThan(commits []git.Commit, author, image string) []string {
 	var who []string
 	add := func(e string) {
 		if !slices.Contains(who, e) {
@@ -27,6 +30,9 @@ func othersThan(commits []git.Commit, author string) []string {
 		}
 	}
 	for _, c := range commits {
+		if c.Committer == gitHubCommitter && c.Image == image {
+			continue
+		}
 		if c.Author != author {
 			add(c.Author)
 		}
@@ -42,7 +48,8 @@ func othersThan(commits []git.Commit, author string) []string {
 // tree on the same base. It tells whether the branch moved.
 func (j *job) publish(ctx context.Context, title string, contents map[string][]byte) (bool, error) {
 	prc := j.Config.PullRequest
-	if _, err := j.wt.Commit(ctx, title, git.Author{Name: prc.AuthorName, Email: prc.AuthorEmail}); err != nil {
+	message := title + "\n\n" + git.ImageTrailer + ": " + j.img.Name + "\n"
+	if _, err := j.wt.Commit(ctx, message, git.Author{Name: prc.AuthorName, Email: prc.AuthorEmail}); err != nil {
 		return false, err
 	}
 	if j.branchSHA != "" {
@@ -55,7 +62,7 @@ func (j *job) publish(ctx context.Context, title string, contents map[string][]b
 		if err != nil {
 			return false, err
 		}
-		sha, err := j.gh.CommitFiles(ctx, j.branch, j.baseSHA, j.branchSHA, title, github.CommitAuthor{Name: prc.AuthorName, Email: prc.AuthorEmail}, files)
+		sha, err := j.gh.CommitFiles(ctx, j.branch, j.baseSHA, j.branchSHA, message, files)
 		if err != nil {
 			return false, err
 		}
@@ -106,11 +113,11 @@ func (j *job) files(ctx context.Context, contents map[string][]byte) (map[string
 	return files, nil
 }
 
-// refusedCredentials tells whether git failed because the server refused
-// the credentials, rather than the update.
+// refusedCredentials tells whether git failed because the token may not
+// push, rather than the update (a refused token says so itself).
 func refusedCredentials(err error) bool {
 	msg := err.Error()
-	for _, s := range []string{"returned error: 401", "returned error: 403", "Authentication failed", "could not read Username", "Permission to"} {
+	for _, s := range []string{"returned error: 403", "Permission to"} {
 		if strings.Contains(msg, s) {
 			return true
 		}

@@ -99,16 +99,22 @@ func Image(ctx context.Context, o Options, img config.Image, b bake.Image) (Outc
 }
 
 // local shows (DryRun) or writes (NoPR) the changes in the user's checkout.
+// bump.paths are relative to the repository's root, as in the pull
+// request's worktree, wherever in the checkout bump runs.
 func local(ctx context.Context, o Options, img config.Image, b bake.Image) (Outcome, error) {
 	out := Outcome{Image: img.Name, Operation: report.None}
-	res, err := prepare(ctx, o, img, b, o.Dir)
+	root := o.Dir
+	if repo, err := git.Open(ctx, o.Dir); err == nil {
+		root = repo.Dir
+	}
+	res, err := prepare(ctx, o, img, b, root)
 	if err != nil {
 		return out, err
 	}
 	out.Changes = len(res.Changes)
 	fmt.Fprint(o.Out, report.DryRun(img.Name, res))
 	if o.Mode == NoPR {
-		if err := write(o.Dir, res.Contents); err != nil {
+		if err := write(root, res.Contents); err != nil {
 			return out, err
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/winbake/winbake/internal/git"
 	"github.com/winbake/winbake/internal/report"
 
 	"github.com/winbake/winbake/internal/testing/githttp"
@@ -86,5 +87,92 @@ func TestPushRefusedIsOneLine(t *testing.T) {
 	}
 	if len(w.gh.Writes()) != 0 {
 		t.Errorf("GitHub writes after a refused push: %v", w.gh.Writes())
+	}
+}
+
+// TestSignedCommitIsWinbakes: a commit GitHub signed for winbake is by the
+// token's identity (a GitHub App's bot), not by authorEmail; it is still
+// winbake's. A person's commit made on github.com (committed by GitHub
+// too) or a person's amend of winbake's commit is not.
+func TestSignedCommitIsWinbakes(t *testing.T) {
+	const me, gh = "winbake@users.noreply.github.com", "noreply@github.com"
+	for _, c := range []struct {
+		commit git.Commit
+		want   string
+	}{
+		{git.Commit{Author: me, Committer: me, Image: "win"}, ""},
+		{git.Commit{Author: githubfake.BotEmail, Committer: gh, Image: "win"}, ""},
+		{git.Commit{Author: "dev@example.com", Committer: gh}, "dev@example.com"},
+		{git.Commit{Author: githubfake.BotEmail, Committer: "dev@example.com", Image: "win"}, githubfake.BotEmail + ",dev@example.com"},
+		{git.Commit{Author: githubfake.BotEmail, Committer: gh, Image: "other"}, githubfake.BotEmail},
+	} {
+		if got := strings.Join(othersThan([]git.Commit{c.commit}, me, "win"), ","); got != c.want {
+			t.Errorf("%+v: others %q, want %q", c.commit, got, c.want)
+		}
+	}
+}
+
+// TestDefaultBranchIsNotMain: without pullRequest.baseBranch the PR
+// targets the repository's default branch (the remote's HEAD), whatever
+// it is called.
+func TestDefaultBranchIsNotMain(t *testing.T) {
+	w := newHubWorld(t, map[string]string{"terraform/nodes.tf": monthsTF}, "")
+	testenv.Git(t, w.bare, "branch", "-m", "main", "master")
+	b := w.baked("ami-01111111111111111", "2026-01-16T08:12:00Z")
+	dir := t.TempDir()
+	githttp.Checkout{Server: w.srv.URL(), Repository: "acme/infra", Ref: "master", Token: checkoutToken, Persist: githttp.ConfigHeader}.Clone(t, dir)
+	img, _ := w.cfg.Image("win")
+	o, err := Image(t.Context(), Options{Dir: dir, Config: w.cfg, Mode: PullRequest, EC2: w.ec2, Out: &w.out, GitHub: w.hubWithPushToken(appToken)}, img, b)
+	if err != nil || o.Operation != report.Created {
+		t.Fatalf("%+v %v\n%s", o, err, w.out.String())
+	}
+	if prs := w.gh.PRs(); len(prs) != 1 || prs[0].Base != "master" {
+		t.Errorf("PRs %+v, want one into master", prs)
+	}
+	if parent := testenv.Git(t, w.bare, "rev-parse", "winbake/win^"); parent != testenv.Git(t, w.bare, "rev-parse", "master") {
+		t.Error("the branch does not start from master")
+	}
+}
+
+// TestRunFromASubdirectory: bump.paths are relative to the repository's
+// root wherever bump runs from, so a dry run, --no-pr and the pull
+// request see the same changes.
+func TestRunFromASubdirectory(t *testing.T) {
+	w := newWorld(t)
+	w.work = filepath.Join(w.work, "terraform")
+	for _, mode := range []Mode{DryRun, NoPR, PullRequest} {
+		o, err := w.run(mode, baked(newEast1, newWest1))
+		if err != nil || o.Changes != 2 {
+			t.Fatalf("mode %d: %+v %v\n%s", mode, o, err, w.out.String())
+		}
+		if mode == NoPR {
+			if st := testenv.Git(t, w.work, "status", "--porcelain"); !strings.Contains(st, "eksctl/cluster.yaml") {
+				t.Errorf("--no-pr status: %q", st)
+			}
+			testenv.Git(t, w.work, "checkout", "--", ":/")
+		}
+	}
+}
+
+// TestOpenPRAfterMainMovedFar: the branch is winbake's commit on a main
+// 30 commits old, its PR open; a depth-1 checkout of today's main takes
+// none of those 30 commits for someone else's: the branch moves onto
+// main, with no comment.
+func TestOpenPRAfterMainMovedFar(t *testing.T) {
+	w := newHubWorld(t, map[string]string{"terraform/nodes.tf": monthsTF}, "")
+	b := w.baked("ami-01111111111111111", "2026-01-16T08:12:00Z")
+	if o, err := w.run(b, githttp.IncludedHeader); err != nil || o.Operation != report.Created {
+		t.Fatalf("%+v %v\n%s", o, err, w.out.String())
+	}
+	for i := range 30 {
+		w.commit(map[string]string{"terraform/work.tf": strings.Repeat("#\n", i+1)}, "work")
+	}
+	testenv.Git(t, w.dev, "push", "--quiet", "origin", "main")
+	o, err := w.run(b, githttp.IncludedHeader)
+	if err != nil || o.Operation != report.Updated || len(w.gh.PRs()[0].Comments) != 0 {
+		t.Fatalf("%+v %v, comments %q\n%s", o, err, w.gh.PRs()[0].Comments, w.out.String())
+	}
+	if parent := testenv.Git(t, w.bare, "rev-parse", "winbake/win^"); parent != testenv.Git(t, w.bare, "rev-parse", "main") {
+		t.Error("the branch was not moved onto main")
 	}
 }

@@ -53,7 +53,11 @@ func (j *job) start(ctx context.Context) error {
 		return err
 	}
 	j.gh, repo.Remote = hub.Client, hub.Remote
-	j.base = j.Config.PullRequest.BaseBranch
+	if j.base = j.Config.PullRequest.BaseBranch; j.base == "" {
+		if j.base, err = repo.DefaultBranch(ctx); err != nil {
+			return fmt.Errorf("reading the default branch of %s: %w", repo.Remote.URL, err)
+		}
+	}
 	j.branch = "winbake/" + j.img.Name
 	j.out.Branch = j.branch
 	shas, err := repo.RemoteBranches(ctx, j.base, j.branch)
@@ -167,7 +171,7 @@ func (j *job) othersCommitted(ctx context.Context, pr *github.PR) (bool, error) 
 	if err != nil || pr == nil {
 		return false, err
 	}
-	who := othersThan(commits, j.Config.PullRequest.AuthorEmail)
+	who := othersThan(commits, j.Config.PullRequest.AuthorEmail, j.img.Name)
 	if len(who) == 0 {
 		return false, nil
 	}

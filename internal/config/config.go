@@ -159,6 +159,8 @@ type Bump struct {
 
 // PullRequest configures the branch, commit and pull request of a bump.
 type PullRequest struct {
+	// BaseBranch is where the bump branch starts and the PR goes; empty
+	// means the repository's default branch.
 	BaseBranch    string   `yaml:"baseBranch"`
 	Labels        []string `yaml:"labels"`
 	Reviewers     []string `yaml:"reviewers"`

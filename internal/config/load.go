@@ -104,7 +104,6 @@ const (
 	DefaultVolumeSize   = 100
 	DefaultInstanceType = "m6i.xlarge"
 	DefaultProfile      = "WinbakeInstanceProfile"
-	DefaultBaseBranch   = "main"
 	DefaultPackerFile   = "packer/eks-windows.pkr.hcl"
 	MinVolumeSize       = 50 // the EKS-optimized Windows AMIs' root volume
 )
@@ -146,9 +145,6 @@ func (c *Config) applyDefaults() {
 		c.Bump.Paths = []string{"."}
 	}
 	pr := &c.PullRequest
-	if pr.BaseBranch == "" {
-		pr.BaseBranch = DefaultBaseBranch
-	}
 	if pr.AuthorName == "" {
 		pr.AuthorName = "winbake"
 	}

@@ -83,7 +83,23 @@ func (r *Repo) Git(ctx context.Context, args ...string) (string, error) {
 // remote runs a git command that talks to the remote, with its
 // credentials in the environment.
 func (r *Repo) remote(ctx context.Context, dir string, args ...string) (string, error) {
-	return run(ctx, dir, r.Remote.env(), args...)
+	if r.Remote.Token != "" {
+		if err := envConfig(ctx); err != nil {
+			return "", err
+		}
+	}
+	out, err := run(ctx, dir, r.Remote.env(), args...)
+	// A 401 makes git ask for a user name it may not prompt for: the
+	// token itself was refused.
+	var gerr *Error
+	if errors.As(err, &gerr) && r.Remote.Token != "" {
+		for _, s := range []string{"could not read Username", "Authentication failed", "returned error: 401"} {
+			if strings.Contains(gerr.Msg, s) {
+				gerr.Msg = "the server refused the token (invalid or expired: a GitHub App token lasts an hour)"
+			}
+		}
+	}
+	return out, err
 }
 
 // Dirty lists uncommitted changes, if any.
@@ -125,12 +141,38 @@ func (r *Repo) RemoteBranches(ctx context.Context, branches ...string) ([]string
 	return shas, nil
 }
 
+// DefaultBranch is the branch the remote's HEAD points at: the
+// repository's default branch.
+func (r *Repo) DefaultBranch(ctx context.Context) (string, error) {
+	out, err := r.remote(ctx, r.Dir, "ls-remote", "--symref", r.Remote.URL, "HEAD")
+	if err != nil {
+		return "", err
+	}
+	for _, line := range strings.Split(out, "\n") {
+		// "ref: refs/heads/main<TAB>HEAD"
+		if ref, ok := strings.CutPrefix(line, "ref: refs/heads/"); ok {
+			if name, _, ok := strings.Cut(ref, "\t"); ok {
+				return name, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("%s names no default branch; set pullRequest.baseBranch", r.Remote.URL)
+}
+
 // Tracking is where a fetched branch is kept.
 func Tracking(branch string) string { return "refs/remotes/origin/" + branch }
 
-// Fetch fetches a branch of the remote into Tracking(branch).
+// Fetch fetches a branch of the remote into Tracking(branch); in a
+// shallow checkout only its tip, as the checkout has only its own: history
+// the checkout does not share would come whole.
 func (r *Repo) Fetch(ctx context.Context, branch string) error {
-	_, err := r.remote(ctx, r.Dir, "fetch", "--quiet", "--no-tags", r.Remote.URL, "+refs/heads/"+branch+":"+Tracking(branch))
+	args := []string{"fetch", "--quiet", "--no-tags"}
+	if shallow, err := r.Shallow(ctx); err != nil {
+		return err
+	} else if shallow {
+		args = append(args, "--depth=1")
+	}
+	_, err := r.remote(ctx, r.Dir, append(args, r.Remote.URL, "+refs/heads/"+branch+":"+Tracking(branch))...)
 	return err
 }
 
@@ -165,7 +207,7 @@ func (r *Repo) FetchBranch(ctx context.Context, branch, base string) ([]Commit, 
 	if _, err := r.remote(ctx, r.Dir, "fetch", "--quiet", "--no-tags", "--depth=1", r.Remote.URL, refspec); err != nil {
 		return nil, err
 	}
-	out, err := r.Git(ctx, "log", "-1", "--format=%H %ae %ce", Tracking(branch))
+	out, err := r.Git(ctx, "log", "-1", "--format="+commitFormat, Tracking(branch))
 	if err != nil {
 		return nil, err
 	}
@@ -173,11 +215,21 @@ func (r *Repo) FetchBranch(ctx context.Context, branch, base string) ([]Commit, 
 }
 
 // Commit is a commit's identity.
-type Commit struct{ SHA, Author, Committer string }
+type Commit struct {
+	SHA, Author, Committer string
+	// Image is the commit's Winbake-Image trailer: the image whose bump
+	// it is, when winbake made it.
+	Image string
+}
+
+// ImageTrailer names the image a bump commit is for, in its message.
+const ImageTrailer = "Winbake-Image"
+
+const commitFormat = "%H %ae %ce %(trailers:key=" + ImageTrailer + ",valueonly,separator=%x2C)"
 
 // Commits lists the commits on head not on base, newest first.
 func (r *Repo) Commits(ctx context.Context, base, head string) ([]Commit, error) {
-	out, err := r.Git(ctx, "log", "--format=%H %ae %ce", base+".."+head)
+	out, err := r.Git(ctx, "log", "--format="+commitFormat, base+".."+head)
 	if err != nil {
 		return nil, err
 	}
@@ -187,8 +239,12 @@ func (r *Repo) Commits(ctx context.Context, base, head string) ([]Commit, error)
 func parseCommits(out string) []Commit {
 	var list []Commit
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		if f := strings.Fields(line); len(f) == 3 {
-			list = append(list, Commit{SHA: f[0], Author: f[1], Committer: f[2]})
+		if f := strings.Fields(line); len(f) >= 3 {
+			c := Commit{SHA: f[0], Author: f[1], Committer: f[2]}
+			if len(f) == 4 {
+				c.Image = f[3]
+			}
+			list = append(list, c)
 		}
 	}
 	return list

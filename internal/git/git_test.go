@@ -239,3 +239,117 @@ func TestTokenIsInNoArgument(t *testing.T) {
 		return nil
 	})
 }
+
+// TestTokenKeepsTheEnvironmentsConfig: a runner or container may already
+// give git config through GIT_CONFIG_COUNT (safe.directory is common);
+// the token's header is added after it, not over it.
+func TestTokenKeepsTheEnvironmentsConfig(t *testing.T) {
+	t.Setenv("GIT_CONFIG_COUNT", "1")
+	t.Setenv("GIT_CONFIG_KEY_0", "winbake.test")
+	t.Setenv("GIT_CONFIG_VALUE_0", "kept")
+	r := &Repo{Dir: t.TempDir(), Remote: HTTPSRemote("https://github.com", "acme/infra", appToken)}
+	gitT(t, r.Dir, "init", "--quiet")
+	out, err := r.remote(context.Background(), r.Dir, "config", "--get", "winbake.test")
+	if err != nil || strings.TrimSpace(out) != "kept" {
+		t.Errorf("winbake.test = %q, %v: the environment's config was dropped", out, err)
+	}
+	out, err = r.remote(context.Background(), r.Dir, "config", "--get-all", "http.https://github.com/acme/infra.extraheader")
+	if err != nil || !strings.HasSuffix(strings.TrimSpace(out), githttp.Extraheader(appToken)) {
+		t.Errorf("extraheader = %q, %v", out, err)
+	}
+}
+
+// TestRefusedTokenIsSaid: a token the server refuses (a GitHub App token
+// lives an hour; a bake may take longer) is said to be refused, in one
+// line, not as git's prompt failure.
+func TestRefusedTokenIsSaid(t *testing.T) {
+	srv, _ := origin(t)
+	dir := t.TempDir()
+	githttp.Checkout{Server: srv.URL(), Repository: "acme/infra", Token: checkoutToken}.Clone(t, dir)
+	repo, _ := Open(context.Background(), dir)
+	repo.Remote = HTTPSRemote(srv.URL(), "acme/infra", "ghs_expired")
+	_, err := repo.RemoteBranches(context.Background(), "main")
+	if err == nil || !strings.Contains(err.Error(), "refused the token") || strings.Contains(err.Error(), "\n") || strings.Contains(err.Error(), "ghs_expired") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// TestShallowFetchOfTheBaseIsItsTip: a depth-1 checkout of another branch
+// (a workflow_dispatch from a feature branch) fetches the base's tip, not
+// its whole history.
+func TestShallowFetchOfTheBaseIsItsTip(t *testing.T) {
+	srv, dev := origin(t)
+	for i := range 20 {
+		commitAs(t, dev, "dev@example.com", "main.tf", strings.Repeat("x", i+1))
+	}
+	gitT(t, dev, "push", "--quiet", "origin", "HEAD:main")
+	gitT(t, dev, "checkout", "--quiet", "--orphan", "feat")
+	commitAs(t, dev, "dev@example.com", "feat.tf", "1\n")
+	gitT(t, dev, "push", "--quiet", "origin", "feat")
+	dir := t.TempDir()
+	githttp.Checkout{Server: srv.URL(), Repository: "acme/infra", Ref: "feat", Token: checkoutToken}.Clone(t, dir)
+	repo, _ := Open(context.Background(), dir)
+	repo.Remote = HTTPSRemote(srv.URL(), "acme/infra", checkoutToken)
+	if err := repo.Fetch(context.Background(), "main"); err != nil {
+		t.Fatal(err)
+	}
+	if n := gitT(t, dir, "rev-list", "--count", Tracking("main")); n != "1" {
+		t.Errorf("%s commits of main fetched, want its tip", n)
+	}
+}
+
+// TestOldGitIsRefused: git before 2.31 ignores GIT_CONFIG_COUNT, so it
+// would push with whatever the checkout persisted. winbake says so rather
+// than push as someone else.
+func TestOldGitIsRefused(t *testing.T) {
+	real, err := exec.LookPath("git")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shim := t.TempDir()
+	script := "#!/bin/sh\nif [ \"$1\" = version ]; then echo 'git version 2.25.1'; exit 0; fi\nexec '" + real + "' \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(shim, "git"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	srv, _ := origin(t)
+	dir := t.TempDir()
+	githttp.Checkout{Server: srv.URL(), Repository: "acme/infra", Token: appToken, Persist: githttp.ConfigHeader}.Clone(t, dir)
+	t.Setenv("PATH", shim+string(os.PathListSeparator)+os.Getenv("PATH"))
+	repo, err := Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo.Remote = HTTPSRemote(srv.URL(), "acme/infra", checkoutToken)
+	before := len(srv.Requests())
+	if _, err := repo.RemoteBranches(context.Background(), "main"); err == nil || !strings.Contains(err.Error(), "2.31") {
+		t.Errorf("err = %v", err)
+	}
+	if after := srv.Requests()[before:]; len(after) != 0 {
+		t.Errorf("git talked to the server: %v", after)
+	}
+}
+
+// TestMoreSpecificPersistedHeaderIsCleared: a header persisted for the
+// repository's own URL (a workflow's own git config step) is more specific
+// than the server's; git ignores a less specific key after it, so the
+// token goes under the repository's URL.
+func TestMoreSpecificPersistedHeaderIsCleared(t *testing.T) {
+	srv, _ := origin(t)
+	dir := t.TempDir()
+	githttp.Checkout{Server: srv.URL(), Repository: "acme/infra", Token: checkoutToken, Persist: githttp.ConfigHeader}.Clone(t, dir)
+	gitT(t, dir, "config", "--local", "http."+srv.URL()+"/acme/infra.extraheader", githttp.Extraheader(checkoutToken))
+	repo, _ := Open(context.Background(), dir)
+	repo.Remote = HTTPSRemote(srv.URL(), "acme/infra", appToken)
+	wt, err := repo.AddWorktree(context.Background(), "HEAD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wt.Close()
+	commitAs(t, wt.Dir, "winbake@example.com", "b.tf", "2\n")
+	if err := wt.Push(context.Background(), "winbake/win", ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Pushes(); len(got) != 1 || got[0] != appToken {
+		t.Errorf("pushes by %v, want only the given token", got)
+	}
+}

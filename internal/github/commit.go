@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -20,19 +19,19 @@ type File struct {
 	Mode    string
 }
 
-// CommitAuthor is who a commit made through the API is by.
-type CommitAuthor struct{ Name, Email string }
-
 // CommitFiles commits files (path → file) on top of base through the Git
 // data API and points branch at the commit, only if the branch is still
 // at expect ("" meaning it must not exist). GitHub signs commits it
-// creates this way, so they show as verified.
+// creates this way, so they show as verified, only when the request names
+// no author or committer ("About commit signature verification",
+// signature verification for bots): the commit is by the token's own
+// identity (a GitHub App's bot), committed by GitHub.
 //
 // Blobs travel base64-encoded, so any bytes arrive as they are, and each
 // tree entry keeps the file's mode. The branch moves through GraphQL's
 // updateRefs, whose beforeOid makes the update a compare-and-swap: the
 // REST API can only fast-forward or overwrite blindly.
-func (c *Client) CommitFiles(ctx context.Context, branch, base, expect, message string, author CommitAuthor, files map[string]File) (string, error) {
+func (c *Client) CommitFiles(ctx context.Context, branch, base, expect, message string, files map[string]File) (string, error) {
 	parent, _, err := c.gh.Git.GetCommit(ctx, c.Owner, c.Repo, base)
 	if err != nil {
 		return "", explain("reading the base commit", err)
@@ -67,7 +66,6 @@ func (c *Client) CommitFiles(ctx context.Context, branch, base, expect, message 
 	for attempt := 0; ; attempt++ {
 		commit, _, err = c.gh.Git.CreateCommit(ctx, c.Owner, c.Repo, gh.Commit{
 			Message: gh.Ptr(message), Tree: tree, Parents: []*gh.Commit{{SHA: gh.Ptr(base)}},
-			Author: &gh.CommitAuthor{Name: gh.Ptr(author.Name), Email: gh.Ptr(author.Email)},
 		}, nil)
 		if err == nil || !maybeDone(err) || attempt == 2 {
 			break
@@ -149,7 +147,13 @@ func (c *Client) graphql(ctx context.Context, body any) error {
 		for _, e := range out.Errors {
 			msgs = append(msgs, e.Message)
 		}
-		return fmt.Errorf("GitHub refused: %s", oneLine(strings.Join(msgs, "; ")))
+		return &graphQLRefusal{oneLine(strings.Join(msgs, "; "))}
 	}
 	return nil
 }
+
+// graphQLRefusal is GitHub's answer to a GraphQL request it did not
+// carry out (a 200 with "errors"): final, not to be sent again.
+type graphQLRefusal struct{ msg string }
+
+func (e *graphQLRefusal) Error() string { return "GitHub refused: " + e.msg }

@@ -88,5 +88,17 @@ func maybeDone(err error) bool {
 	if errors.As(err, &er) {
 		return er.Response.StatusCode >= 500
 	}
+	var refused *graphQLRefusal
+	if errors.As(err, &refused) {
+		return false
+	}
 	return err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
+
+// alreadyExists tells whether GitHub refused a pull request because one
+// from the same head to the same base is open (422, "A pull request
+// already exists for owner:branch.").
+func alreadyExists(err error) bool {
+	var er *gh.ErrorResponse
+	return errors.As(err, &er) && er.Response.StatusCode == http.StatusUnprocessableEntity && strings.Contains(reason(er), "A pull request already exists")
 }

@@ -61,6 +61,9 @@ func New(token, apiURL, repository string, opts ...Options) (*Client, error) {
 	}
 	hc := &http.Client{Transport: &transport{base: http.DefaultTransport, sleep: o.Sleep, maxWait: o.MaxWait}}
 	c := gh.NewClient(hc).WithAuthToken(token)
+	// The transport waits where GitHub asks; go-github's own check would
+	// refuse a request on the spot once an answer said the limit is spent.
+	c.DisableRateLimitCheck = true
 	graphQL := "https://api.github.com/graphql"
 	if apiURL != "" && strings.TrimRight(apiURL, "/") != "https://api.github.com" {
 		api := strings.TrimRight(apiURL, "/")
@@ -157,6 +160,14 @@ func (c *Client) Create(ctx context.Context, n NewPR) (PR, error) {
 		p, _, err = c.gh.PullRequests.Create(ctx, c.Owner, c.Repo, &gh.NewPullRequest{
 			Title: gh.Ptr(n.Title), Body: gh.Ptr(n.Body), Head: gh.Ptr(n.Head), Base: gh.Ptr(n.Base), Draft: gh.Ptr(n.Draft),
 		})
+		if attempt > 0 && alreadyExists(err) {
+			// The first request opened it after all; it is listed by now.
+			found, ferr := c.FindPRs(ctx, n.Head, "open", n.Marker)
+			if ferr == nil && len(found) > 0 {
+				_, err := c.Complete(ctx, found[0], n)
+				return found[0], err
+			}
+		}
 		if !maybeDone(err) {
 			break
 		}

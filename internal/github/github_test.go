@@ -82,6 +82,27 @@ func TestPrimaryRateLimitWaitsForTheReset(t *testing.T) {
 	}
 }
 
+// TestLastRequestOfTheHourIsNotTheEnd: an answer that spends the rate
+// limit (X-RateLimit-Remaining: 0) is not a refusal; the next request
+// still goes out, and when GitHub refuses it the wait is the reset.
+// go-github alone would refuse it on the spot, without asking or waiting.
+func TestLastRequestOfTheHourIsNotTheEnd(t *testing.T) {
+	c, fake, s := client(t)
+	reset := strconv.FormatInt(time.Now().Add(90*time.Second).Unix(), 10)
+	spent := map[string]string{"X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}
+	fake.Inject(githubfake.Fault{Match: "PATCH /repos/acme/infra/pulls/1", Status: 200, Times: 1, Headers: spent})
+	fake.Inject(githubfake.Fault{Match: "GET /repos/acme/infra/pulls", Status: 403, Times: 1, Message: "API rate limit exceeded", Headers: spent})
+	if err := c.Update(context.Background(), 1, "t", "b"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.FindPRs(context.Background(), "winbake/win", "open", marker); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.waits) != 1 || s.waits[0] < 80*time.Second {
+		t.Errorf("waits %v, want about 90s", s.waits)
+	}
+}
+
 func TestTooLongAWaitIsAnError(t *testing.T) {
 	c, fake, s := client(t)
 	fake.Inject(githubfake.Fault{Match: "POST /repos/acme/infra/pulls", Status: 403, Times: 1,
@@ -130,6 +151,22 @@ func TestServerErrorAfterCreateOpensNoSecondPR(t *testing.T) {
 	}
 	if n := count(fake, "POST", "/pulls"); n != 1 {
 		t.Errorf("POST /pulls sent %d times", n)
+	}
+}
+
+// TestServerErrorBeforeThePRIsListed: after the 5xx the new pull request
+// is not listed yet, and asking again gets GitHub's "already exists": that
+// is the pull request, not a failure.
+func TestServerErrorBeforeThePRIsListed(t *testing.T) {
+	c, fake, _ := client(t)
+	fake.Inject(githubfake.Fault{Match: "POST /repos/acme/infra/pulls", Status: 502, Message: "Server Error", Times: 1, After: true})
+	fake.Unlisted = 1
+	pr, err := c.Create(context.Background(), newPR())
+	if err != nil || pr.Number != 1 {
+		t.Fatalf("%+v %v", pr, err)
+	}
+	if prs := fake.PRs(); len(prs) != 1 || strings.Join(prs[0].Labels, ",") != "windows" {
+		t.Errorf("PRs %+v", prs)
 	}
 }
 
@@ -217,7 +254,7 @@ func TestCommitFilesKeepsModesAndBytes(t *testing.T) {
 		"roll.sh":   {Content: []byte("#!/bin/sh\necho ami-0123456789abcdef0\n"), Mode: "100755"},
 		"latin1.tf": {Content: []byte("# caf\xe9 ami-0123456789abcdef0\n"), Mode: "100644"},
 	}
-	sha, err := c.CommitFiles(context.Background(), "winbake/win", base, "", "Bump", CommitAuthor{Name: "winbake", Email: "winbake@example.com"}, files)
+	sha, err := c.CommitFiles(context.Background(), "winbake/win", base, "", "Bump", files)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,9 +277,19 @@ func TestCommitFilesKeepsModesAndBytes(t *testing.T) {
 	gitIn(t, work, nil, "commit", "--quiet", "-m", "theirs")
 	gitIn(t, work, nil, "push", "--quiet", "--force", "origin", "HEAD:winbake/win")
 	theirs := gitIn(t, bare, nil, "rev-parse", "winbake/win")
-	_, err = c.CommitFiles(context.Background(), "winbake/win", base, sha, "Bump", CommitAuthor{Name: "winbake", Email: "winbake@example.com"}, files)
+	_, err = c.CommitFiles(context.Background(), "winbake/win", base, sha, "Bump", files)
 	if err == nil || strings.Contains(err.Error(), "\n") {
 		t.Fatalf("err = %v", err)
+	}
+	// GitHub's refusal is its answer: the mutation is not sent again.
+	graphql := 0
+	for _, r := range fake.Requests() {
+		if r.Path == "/graphql" {
+			graphql++
+		}
+	}
+	if graphql != 2 {
+		t.Errorf("%d GraphQL requests, want one per CommitFiles", graphql)
 	}
 	if now := gitIn(t, bare, nil, "rev-parse", "winbake/win"); now != theirs {
 		t.Errorf("the branch moved to %s over a commit winbake had not seen", now)

@@ -123,8 +123,9 @@ func (e *Env) FromAMIs(ctx context.Context, img config.Image, amis []bake.AMI) (
 	return bump.FromAMIs(ctx, func(r string) amiref.EC2API { return e.AWS.EC2(r) }, img, amis)
 }
 
-// GitHub reads the token and repository from the environment, as GitHub
-// Actions sets it, falling back to the origin remote. In Actions
+// GitHub reads the token from the environment, as GitHub Actions sets
+// it, and the repository from the origin remote, falling back to
+// GITHUB_REPOSITORY. In Actions
 // (GITHUB_SERVER_URL set) git also pushes to that server with this token,
 // whatever credentials actions/checkout persisted; elsewhere git pushes to
 // origin with the user's own credentials.
@@ -133,16 +134,19 @@ func GitHub(ctx context.Context, repo *git.Repo, getenv func(string) string) (bu
 	if token == "" {
 		return bump.Hub{}, errors.New("GITHUB_TOKEN is not set: a pull request needs a token with contents: write and pull-requests: write (or use --dry-run or --no-pr)")
 	}
-	name := getenv("GITHUB_REPOSITORY")
+	// The repository bumped is the checkout's: a workflow may check out
+	// another repository than its own (actions/checkout's repository
+	// input), and GITHUB_REPOSITORY names the workflow's.
+	u, err := repo.RemoteURL(ctx, "origin")
+	name, ok := github.RepositoryFromRemote(u)
+	if !ok {
+		name = getenv("GITHUB_REPOSITORY")
+	}
 	if name == "" {
-		u, err := repo.RemoteURL(ctx, "origin")
 		if err != nil {
-			return bump.Hub{}, err
+			return bump.Hub{}, fmt.Errorf("%w; set GITHUB_REPOSITORY=owner/name", err)
 		}
-		var ok bool
-		if name, ok = github.RepositoryFromRemote(u); !ok {
-			return bump.Hub{}, fmt.Errorf("cannot tell the GitHub repository from origin %q; set GITHUB_REPOSITORY=owner/name", u)
-		}
+		return bump.Hub{}, fmt.Errorf("cannot tell the GitHub repository from origin %q; set GITHUB_REPOSITORY=owner/name", u)
 	}
 	client, err := github.New(token, getenv("GITHUB_API_URL"), name)
 	if err != nil {

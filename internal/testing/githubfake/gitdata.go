@@ -68,9 +68,22 @@ func (s *Server) serveGitData(w http.ResponseWriter, r *http.Request, body map[s
 	case gitTreesRE.MatchString(p) && r.Method == "POST":
 		return s.createTree(w, body), true
 	case gitCommitRE.MatchString(p) && r.Method == "POST":
-		author, _ := body["author"].(map[string]any)
-		env := []string{"GIT_AUTHOR_NAME=" + fmt.Sprint(author["name"]), "GIT_AUTHOR_EMAIL=" + fmt.Sprint(author["email"]),
-			"GIT_COMMITTER_NAME=GitHub", "GIT_COMMITTER_EMAIL=noreply@github.com"}
+		// "About commit signature verification", signature verification
+		// for bots: GitHub signs a commit made through the API only when
+		// the request carries no custom author, committer or signature;
+		// the author is then the token's own identity (an App's bot) and
+		// the committer GitHub. With a custom author it is not signed.
+		author, custom := body["author"].(map[string]any)
+		committer, customCommitter := body["committer"].(map[string]any)
+		signed := !custom && !customCommitter && body["signature"] == nil
+		env := []string{"GIT_AUTHOR_NAME=" + BotName, "GIT_AUTHOR_EMAIL=" + BotEmail, "GIT_COMMITTER_NAME=GitHub", "GIT_COMMITTER_EMAIL=noreply@github.com"}
+		if custom {
+			env = append(env, "GIT_AUTHOR_NAME="+fmt.Sprint(author["name"]), "GIT_AUTHOR_EMAIL="+fmt.Sprint(author["email"]),
+				"GIT_COMMITTER_NAME="+fmt.Sprint(author["name"]), "GIT_COMMITTER_EMAIL="+fmt.Sprint(author["email"]))
+		}
+		if customCommitter {
+			env = append(env, "GIT_COMMITTER_NAME="+fmt.Sprint(committer["name"]), "GIT_COMMITTER_EMAIL="+fmt.Sprint(committer["email"]))
+		}
 		args := []string{"commit-tree", fmt.Sprint(body["tree"]), "-m", fmt.Sprint(body["message"])}
 		parents, _ := body["parents"].([]any)
 		for _, parent := range parents {
@@ -79,6 +92,9 @@ func (s *Server) serveGitData(w http.ResponseWriter, r *http.Request, body map[s
 		sha, err := s.git(env, nil, args...)
 		if err != nil {
 			return validation(w, "Commit", err.Error()), true
+		}
+		if !signed {
+			return writeJSON(w, 201, map[string]any{"sha": sha, "verification": map[string]any{"verified": false, "reason": "unsigned"}}), true
 		}
 		s.SignedCommits = append(s.SignedCommits, sha)
 		return writeJSON(w, 201, map[string]any{"sha": sha, "verification": map[string]any{"verified": true, "reason": "valid"}}), true

@@ -23,6 +23,13 @@ import (
 // Token is the only token the fake accepts.
 const Token = "ghs_faketoken0123456789"
 
+// BotName and BotEmail are the identity of Token, a GitHub App's
+// installation token: the author of the commits GitHub makes for it.
+const (
+	BotName  = "acme-winbake[bot]"
+	BotEmail = "41898282+acme-winbake[bot]@users.noreply.github.com"
+)
+
 // PR is a pull request the fake holds.
 type PR struct {
 	Number              int
@@ -78,10 +85,15 @@ type Server struct {
 	Repo     string
 	// GitDir is the bare repository behind the Git data API.
 	GitDir string
-	// SignedCommits are the commits made through the Git data API.
+	// SignedCommits are the commits GitHub signed: made through the Git
+	// data API without a custom author or committer.
 	SignedCommits []string
 	// Collaborators may be asked for reviews; nil allows anyone.
 	Collaborators []string
+	// Unlisted is how many lists of pull requests leave out the newest:
+	// a 5xx is often a timeout, after which GitHub may still be opening
+	// the pull request, not yet listed.
+	Unlisted int
 }
 
 // Start runs a fake for owner/repo until the test ends.
@@ -236,7 +248,12 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, body map[string]a
 	case check(pullsRE.FindStringSubmatch(p)) && r.Method == "GET":
 		q := r.URL.Query()
 		list := []map[string]any{}
-		for _, pr := range s.prs {
+		prs := s.prs
+		if s.Unlisted > 0 && len(prs) > 0 {
+			s.Unlisted--
+			prs = prs[:len(prs)-1]
+		}
+		for _, pr := range prs {
 			if (q.Get("state") == "" || q.Get("state") == "all" || q.Get("state") == pr.State) && (q.Get("head") == "" || q.Get("head") == owner+":"+pr.Head) {
 				list = append(list, s.view(pr))
 			}
