@@ -64,7 +64,14 @@ func (o *Options) plan(ctx context.Context, res *Result, region string, imgs []c
 	now := o.Clock.Now()
 	for _, f := range all {
 		u := uses{repository: refs, templates: templates, instances: running, param: f.param}
-		for i, c := range f.cands {
+		// Only AMIs that can launch count among the newest: a failed,
+		// disabled or unfinished bake must not push out the last good one.
+		rank := 0
+		for _, c := range f.cands {
+			i := o.Keep
+			if c.State == ec2types.ImageStateAvailable {
+				i, rank = rank, rank+1
+			}
 			a := &AMI{Image: f.img.Name, Region: region, ID: aws.ToString(c.ImageId), Name: aws.ToString(c.Name)}
 			a.Created, _ = created(c)
 			for _, d := range c.BlockDeviceMappings {
@@ -100,7 +107,7 @@ type uses struct {
 }
 
 // keepReasons lists every rule that keeps an AMI; none means remove it.
-// i is its place among its image's candidates, newest first.
+// i is its place among its image's available candidates, newest first.
 func (o *Options) keepReasons(a *AMI, c ec2types.Image, i int, now time.Time, u uses) []string {
 	var why []string
 	if i < o.Keep {

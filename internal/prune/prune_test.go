@@ -563,3 +563,28 @@ func TestNewestAreCountedPerImageAndRegion(t *testing.T) {
 		t.Errorf("the oldest linux-side AMI: %+v", a)
 	}
 }
+
+// Only AMIs that can launch count among the newest: a failed bake and one
+// still being created after the last good AMI must not leave no good AMI.
+// States: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Image.html
+func TestFailedAndPendingBakesDoNotCountAmongTheNewest(t *testing.T) {
+	w := newWorld(t)
+	now := w.aws.Clock.Now()
+	failed := w.aws.AddImage(east, awsfake.Image{Name: "winbake-win-failed", Created: now.Add(-48 * time.Hour), State: "failed", Tags: map[string]string{amitag.Image: "win"}})
+	pending := w.aws.AddImage(east, awsfake.Image{Name: "winbake-win-pending", Created: now.Add(-time.Hour), State: "pending", Tags: map[string]string{amitag.Image: "win"}})
+	o := w.options(t, false)
+	o.Keep, o.MinAge = 1, 0
+	res, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := find(res, w.amis["newest"]); a.Decision != Keep || !slices.Contains(a.Reasons, "one of the newest 1 of win in us-east-1") {
+		t.Errorf("the newest available AMI: %s %v", a.Decision, a.Reasons)
+	}
+	if a := find(res, pending); a.Decision != Keep || !slices.Equal(a.Reasons, []string{"still being created"}) {
+		t.Errorf("the pending AMI: %s %v", a.Decision, a.Reasons)
+	}
+	if a := find(res, failed); a.Decision != Remove {
+		t.Errorf("the failed AMI: %s %v", a.Decision, a.Reasons)
+	}
+}
