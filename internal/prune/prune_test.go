@@ -588,3 +588,40 @@ func TestFailedAndPendingBakesDoNotCountAmongTheNewest(t *testing.T) {
 		t.Errorf("the failed AMI: %s %v", a.Decision, a.Reasons)
 	}
 }
+
+// A run stopped midway reports as removed and freed only what it removed:
+// the AMIs and snapshots it did not reach are neither in the removed IDs
+// (the action's output) nor in the GiB freed.
+func TestStoppedRunReportsOnlyWhatItRemoved(t *testing.T) {
+	w := newWorld(t)
+	o := w.options(t, true)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	w.aws.AfterCall(func(c awsfake.Call) {
+		if c.Action == "ec2:DeregisterImage" && !c.DryRun {
+			stop()
+		}
+	})
+	res, err := Run(ctx, o)
+	w.aws.AfterCall(nil)
+	if err == nil {
+		t.Fatal("the stopped run reported success")
+	}
+	for _, a := range res.RemovedAMIs() {
+		if !w.aws.Deregistered(a.Region, a.ID) {
+			t.Errorf("reported removed (%s), but still registered: %s %s", a.Decision, a.Region, a.ID)
+		}
+	}
+	var gone int64
+	for _, s := range res.Snapshots {
+		if _, ok := w.aws.FindSnapshot(s.Region, s.ID); !ok {
+			gone += int64(s.SizeGiB)
+		}
+		if s.Decision == Delete {
+			t.Errorf("snapshot %s still says %q after an applied run", s.ID, s.Decision)
+		}
+	}
+	if res.GiB != gone {
+		t.Errorf("reported %d GiB freed, %d GiB deleted", res.GiB, gone)
+	}
+}
