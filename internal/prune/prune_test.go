@@ -625,3 +625,25 @@ func TestStoppedRunReportsOnlyWhatItRemoved(t *testing.T) {
 		t.Errorf("reported %d GiB freed, %d GiB deleted", res.GiB, gone)
 	}
 }
+
+// EC2 takes at most 200 filter values in one DescribeInstances call (see
+// the fake's maxFilterValues): a region with 200 candidates must still be
+// decided, and an instance of the last one still keeps it.
+func TestManyCandidatesStayWithinEC2sFilterLimit(t *testing.T) {
+	w := newWorld(t)
+	now := w.aws.Clock.Now()
+	var last string
+	for i := range 200 {
+		last, _ = w.aws.AddBakedAMI(west, "win", now.Add(-time.Duration(400+i)*24*time.Hour), 1)
+	}
+	w.aws.AddInstance(west, awsfake.Instance{ImageID: last, State: "running"})
+	o := w.options(t, false)
+	o.Regions = []string{west}
+	res, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := find(res, last); a == nil || a.Decision != Keep || !strings.HasPrefix(strings.Join(a.Reasons, ";"), "run by instance") {
+		t.Errorf("the oldest AMI, which an instance runs: %+v", a)
+	}
+}
