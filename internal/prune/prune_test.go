@@ -675,3 +675,36 @@ func TestPolicyCoversPrune(t *testing.T) {
 		t.Errorf("removed %d AMIs, want %d", n, len(removedByApply))
 	}
 }
+
+// What takes an AMI up while the run is under way (disabling fast launch
+// alone takes minutes) keeps it: the uses are looked at again right before
+// each AMI is deregistered.
+func TestUseDuringTheRunKeepsTheAMI(t *testing.T) {
+	w := newWorld(t)
+	w.aws.AfterCall(func(c awsfake.Call) {
+		switch {
+		case c.Action == "ec2:DisableFastLaunch" && !c.DryRun:
+			w.aws.AddLaunchTemplate(east, awsfake.LaunchTemplate{Name: "late", Images: []string{w.amis["fastLaunch"]}})
+		case c.Action == "ec2:DeregisterImage" && !c.DryRun && c.Target == w.amis["plain"]:
+			w.aws.AddInstance(east, awsfake.Instance{ImageID: w.amis["ltOld"], State: "pending"})
+		}
+	})
+	res, err := Run(context.Background(), w.options(t, true))
+	w.aws.AfterCall(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, why := range map[string]string{"fastLaunch": "used by launch template", "ltOld": "run by instance"} {
+		id := w.amis[what]
+		a := find(res, id)
+		if w.aws.Deregistered(east, id) || a.Decision != Keep || !strings.HasPrefix(strings.Join(a.Reasons, ";"), why) {
+			t.Errorf("%s, taken up during the run: deregistered %v, %s %v", what, w.aws.Deregistered(east, id), a.Decision, a.Reasons)
+		}
+		if _, ok := w.aws.FindSnapshot(east, w.snaps[what]); !ok {
+			t.Errorf("%s: its snapshot was deleted", what)
+		}
+	}
+	if !w.aws.Deregistered(east, w.amis["plain"]) {
+		t.Error("plain, which nothing took up, was not removed")
+	}
+}
