@@ -120,12 +120,14 @@ func (o *Options) apply(ctx context.Context, rp *regionPlan) error {
 		gone[a.ID] = true
 		o.logf("%s: %s %s deregistered", a.Image, rp.region, a.ID)
 	}
+	stale := rp.stale
 	for _, s := range rp.snaps {
 		if s.Decision != Delete {
 			continue
 		}
 		if !s.Earlier && !gone[s.AMI] {
 			s.Decision, s.Reason = Left, "its AMI was not deregistered"
+			stale = append(stale, s.ID)
 			continue
 		}
 		_, err := rp.ec2.DeleteSnapshot(ctx, &ec2.DeleteSnapshotInput{SnapshotId: aws.String(s.ID)})
@@ -145,7 +147,22 @@ func (o *Options) apply(ctx context.Context, rp *regionPlan) error {
 			}
 		}
 	}
+	for _, id := range stale {
+		if err := rp.unmark(ctx, id); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// unmark takes the deletion mark off a snapshot whose AMI stays
+// registered. A snapshot gone meanwhile needs none.
+func (rp *regionPlan) unmark(ctx context.Context, id string) error {
+	_, err := rp.ec2.DeleteTags(ctx, &ec2.DeleteTagsInput{Resources: []string{id}, Tags: []ec2types.Tag{{Key: aws.String(amitag.PrunedFrom)}}})
+	if err != nil && awsclient.ErrorCode(err) != "InvalidSnapshot.NotFound" {
+		return fmt.Errorf("taking the %s tag off snapshot %s, whose AMI stays: %w", amitag.PrunedFrom, id, awsclient.Explain(err))
+	}
+	return nil
 }
 
 // inUse says what uses the AMI now, a launch template's $Default or

@@ -23,6 +23,10 @@ type regionPlan struct {
 	ec2    EC2API
 	remove []*AMI
 	snaps  []*Snap
+	// stale are snapshots an earlier run marked whose AMI is registered
+	// and stays: their mark goes, lest they be taken for leftovers once
+	// someone deregisters the AMI.
+	stale []string
 }
 
 // batch is how many values one EC2 filter takes at most.
@@ -250,7 +254,11 @@ func (rp *regionPlan) snapshots(ctx context.Context, imgs []config.Image) error 
 	// A marked snapshot whose AMI is still registered (the run stopped
 	// before deregistering it) is that AMI's business, not a leftover.
 	rp.snaps = slices.DeleteFunc(rp.snaps, func(s *Snap) bool {
-		return s.Earlier && slices.ContainsFunc(users[s.ID], func(u string) bool { return !removing[u] })
+		kept := s.Earlier && slices.ContainsFunc(users[s.ID], func(u string) bool { return !removing[u] })
+		if kept {
+			rp.stale = append(rp.stale, s.ID)
+		}
+		return kept
 	})
 	for _, s := range rp.snaps {
 		sn, mine := owned[s.ID]

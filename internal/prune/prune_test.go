@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+
 	"github.com/winbake/winbake/internal/amitag"
 	"github.com/winbake/winbake/internal/awsclient"
 	"github.com/winbake/winbake/internal/config"
@@ -706,5 +709,41 @@ func TestUseDuringTheRunKeepsTheAMI(t *testing.T) {
 	}
 	if !w.aws.Deregistered(east, w.amis["plain"]) {
 		t.Error("plain, which nothing took up, was not removed")
+	}
+}
+
+// An AMI whose deregistration fails stays, and so must its snapshot: the
+// deletion mark comes off, so that when someone deregisters the AMI later
+// (to keep it restorable in the Recycle Bin, say) the next prune does not
+// take its snapshot for a leftover of its own.
+func TestAMIThatStaysLosesItsSnapshotsMark(t *testing.T) {
+	w := newWorld(t)
+	o := w.options(t, true)
+	o.Regions = []string{east}
+	// The DryRun check passes; the first real deregistration, of the
+	// oldest AMI, is refused.
+	w.aws.AddFault(awsfake.Fault{Action: "ec2:DeregisterImage", After: 1, Times: 1, Status: 400, Code: "OperationNotPermitted", Message: "Deregistration protection is enabled"})
+	if _, err := Run(context.Background(), o); err == nil || !strings.Contains(err.Error(), "OperationNotPermitted") {
+		t.Fatalf("err = %v", err)
+	}
+	plain, snap := w.amis["plain"], w.snaps["plain"]
+	if w.aws.Deregistered(east, plain) {
+		t.Fatal("the fault did not hit the oldest AMI; the test proves nothing")
+	}
+	if sn, _ := w.aws.FindSnapshot(east, snap); sn.Tags[amitag.PrunedFrom] != "" {
+		t.Errorf("the snapshot of %s, which stays, is still marked: %v", plain, sn.Tags)
+	}
+	clients, err := awsclient.Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := clients.EC2(east).DeregisterImage(context.Background(), &ec2.DeregisterImageInput{ImageId: aws.String(plain)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := w.aws.FindSnapshot(east, snap); !ok {
+		t.Errorf("the next run deleted snapshot %s of %s, which it never deregistered", snap, plain)
 	}
 }

@@ -349,3 +349,44 @@ func ownedBy(owners []string, owner string) bool {
 	}
 	return false
 }
+
+// deleteTags follows
+// https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteTags.html
+// for snapshots: Tag.N.Key removes the key, and with Tag.N.Value only when
+// the value matches.
+func (s *Server) deleteTags(req *request) (any, *apiError) {
+	ids := indexed(req.form, "ResourceId")
+	type tag struct {
+		key, value string
+		any        bool
+	}
+	var tags []tag
+	for i := 1; ; i++ {
+		k, ok := req.form[fmt.Sprintf("Tag.%d.Key", i)]
+		if !ok {
+			break
+		}
+		v, has := req.form[fmt.Sprintf("Tag.%d.Value", i)]
+		t := tag{key: k[0], any: !has}
+		if has {
+			t.value = v[0]
+		}
+		tags = append(tags, t)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range ids {
+		if _, ok := s.snapshots[req.region][id]; !ok {
+			return nil, errorf(400, "InvalidSnapshot.NotFound", "The snapshot '%s' does not exist.", id)
+		}
+	}
+	for _, id := range ids {
+		sn := s.snapshots[req.region][id]
+		for _, t := range tags {
+			if v, ok := sn.Tags[t.key]; ok && (t.any || v == t.value) {
+				delete(sn.Tags, t.key)
+			}
+		}
+	}
+	return returnResponse("DeleteTagsResponse"), nil
+}
