@@ -127,7 +127,7 @@ func (o *Options) apply(ctx context.Context, rp *regionPlan) error {
 		}
 		if !s.Earlier && !gone[s.AMI] {
 			s.Decision, s.Reason = Left, "its AMI was not deregistered"
-			stale = append(stale, s.ID)
+			stale = append(stale, s)
 			continue
 		}
 		_, err := rp.ec2.DeleteSnapshot(ctx, &ec2.DeleteSnapshotInput{SnapshotId: aws.String(s.ID)})
@@ -147,20 +147,22 @@ func (o *Options) apply(ctx context.Context, rp *regionPlan) error {
 			}
 		}
 	}
-	for _, id := range stale {
-		if err := rp.unmark(ctx, id); err != nil {
+	for _, s := range stale {
+		if err := rp.unmark(ctx, s); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// unmark takes the deletion mark off a snapshot whose AMI stays
-// registered. A snapshot gone meanwhile needs none.
-func (rp *regionPlan) unmark(ctx context.Context, id string) error {
-	_, err := rp.ec2.DeleteTags(ctx, &ec2.DeleteTagsInput{Resources: []string{id}, Tags: []ec2types.Tag{{Key: aws.String(amitag.PrunedFrom)}}})
+// unmark empties the deletion mark of a snapshot whose AMI stays. It
+// writes the tags mark wrote (an empty winbake:pruned-from), so it needs no
+// permission beyond mark's. A snapshot gone meanwhile needs none.
+func (rp *regionPlan) unmark(ctx context.Context, s *Snap) error {
+	tags := []ec2types.Tag{{Key: aws.String(amitag.PrunedFrom), Value: aws.String("")}, {Key: aws.String(amitag.Image), Value: aws.String(s.Image)}}
+	_, err := rp.ec2.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{s.ID}, Tags: tags})
 	if err != nil && awsclient.ErrorCode(err) != "InvalidSnapshot.NotFound" {
-		return fmt.Errorf("taking the %s tag off snapshot %s, whose AMI stays: %w", amitag.PrunedFrom, id, awsclient.Explain(err))
+		return fmt.Errorf("emptying the %s tag of snapshot %s, whose AMI stays: %w", amitag.PrunedFrom, s.ID, awsclient.Explain(err))
 	}
 	return nil
 }

@@ -24,9 +24,9 @@ type regionPlan struct {
 	remove []*AMI
 	snaps  []*Snap
 	// stale are snapshots an earlier run marked whose AMI is registered
-	// and stays: their mark goes, lest they be taken for leftovers once
-	// someone deregisters the AMI.
-	stale []string
+	// and stays: their mark is emptied, lest they be taken for leftovers
+	// once someone deregisters the AMI.
+	stale []*Snap
 }
 
 // batch is how many values one EC2 filter takes at most.
@@ -232,7 +232,8 @@ func (rp *regionPlan) snapshots(ctx context.Context, imgs []config.Image) error 
 		names = append(names, img.Name)
 	}
 	earlier, err := ownSnapshots(ctx, rp.ec2, nil, []ec2types.Filter{
-		{Name: aws.String("tag-key"), Values: []string{amitag.PrunedFrom}},
+		// A mark names the AMI; an emptied one is no mark.
+		{Name: aws.String("tag:" + amitag.PrunedFrom), Values: []string{"ami-*"}},
 		{Name: aws.String("tag:" + amitag.Image), Values: names},
 	})
 	if err != nil {
@@ -256,7 +257,7 @@ func (rp *regionPlan) snapshots(ctx context.Context, imgs []config.Image) error 
 	rp.snaps = slices.DeleteFunc(rp.snaps, func(s *Snap) bool {
 		kept := s.Earlier && slices.ContainsFunc(users[s.ID], func(u string) bool { return !removing[u] })
 		if kept {
-			rp.stale = append(rp.stale, s.ID)
+			rp.stale = append(rp.stale, s)
 		}
 		return kept
 	})

@@ -2,7 +2,6 @@ package prune
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,7 +17,6 @@ import (
 	"github.com/winbake/winbake/internal/awsclient"
 	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/testing/awsfake"
-	"github.com/winbake/winbake/internal/testing/testenv"
 )
 
 const (
@@ -650,32 +648,6 @@ func TestManyCandidatesStayWithinEC2sFilterLimit(t *testing.T) {
 	}
 	if a := find(res, last); a == nil || a.Decision != Keep || !strings.HasPrefix(strings.Join(a.Reasons, ";"), "run by instance") {
 		t.Errorf("the oldest AMI, which an instance runs: %+v", a)
-	}
-}
-
-// The policy document grants every call prune makes: an applied run with
-// the caller limited to its actions removes what it should.
-func TestPolicyCoversPrune(t *testing.T) {
-	w := newWorld(t)
-	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), awsclient.PolicyFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct{ Statement []struct{ Action []string } }
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
-	var actions []string
-	for _, st := range doc.Statement {
-		actions = append(actions, st.Action...)
-	}
-	w.aws.AllowOnly(actions)
-	res, err := Run(context.Background(), w.options(t, true))
-	if err != nil {
-		t.Fatalf("prune within %s: %v", awsclient.PolicyFile, err)
-	}
-	if n := len(res.RemovedAMIs()); n != len(removedByApply) {
-		t.Errorf("removed %d AMIs, want %d", n, len(removedByApply))
 	}
 }
 

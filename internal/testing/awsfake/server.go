@@ -325,8 +325,6 @@ func (s *Server) dispatch(req *request) (any, *apiError) {
 		return s.deleteSnapshot(req)
 	case "ec2:CreateTags":
 		return s.createTags(req)
-	case "ec2:DeleteTags":
-		return s.deleteTags(req)
 	case "ec2:DescribeTags":
 		return s.describeTags(req)
 	case "ec2:DescribeLaunchTemplateVersions":
