@@ -102,7 +102,13 @@ func (o *Options) apply(ctx context.Context, rp *regionPlan) error {
 	gone := map[string]bool{}
 	for i := len(rp.remove) - 1; i >= 0; i-- {
 		a := rp.remove[i]
-		if err := o.removeAMI(ctx, rp, a); err != nil {
+		why, err := o.removeAMI(ctx, rp, a)
+		if why != "" {
+			a.Decision, a.Reasons = Keep, []string{why + " (found just before removing it)"}
+			o.logf("%s: %s %s kept: %s", a.Image, rp.region, a.ID, why)
+			continue
+		}
+		if err != nil {
 			a.Decision, a.Reasons = Failed, []string{err.Error()}
 			errs = append(errs, fmt.Errorf("%s: %w", a.ID, err))
 			if ctx.Err() != nil {
@@ -114,12 +120,14 @@ func (o *Options) apply(ctx context.Context, rp *regionPlan) error {
 		gone[a.ID] = true
 		o.logf("%s: %s %s deregistered", a.Image, rp.region, a.ID)
 	}
+	stale := rp.stale
 	for _, s := range rp.snaps {
 		if s.Decision != Delete {
 			continue
 		}
 		if !s.Earlier && !gone[s.AMI] {
 			s.Decision, s.Reason = Left, "its AMI was not deregistered"
+			stale = append(stale, s)
 			continue
 		}
 		_, err := rp.ec2.DeleteSnapshot(ctx, &ec2.DeleteSnapshotInput{SnapshotId: aws.String(s.ID)})
@@ -139,23 +147,66 @@ func (o *Options) apply(ctx context.Context, rp *regionPlan) error {
 			}
 		}
 	}
+	for _, s := range stale {
+		if err := rp.unmark(ctx, s); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	return errors.Join(errs...)
 }
 
-func (o *Options) removeAMI(ctx context.Context, rp *regionPlan, a *AMI) error {
+// unmark empties the deletion mark of a snapshot whose AMI stays. It
+// writes the tags mark wrote (an empty winbake:pruned-from), so it needs no
+// permission beyond mark's. A snapshot gone meanwhile needs none.
+func (rp *regionPlan) unmark(ctx context.Context, s *Snap) error {
+	tags := []ec2types.Tag{{Key: aws.String(amitag.PrunedFrom), Value: aws.String("")}, {Key: aws.String(amitag.Image), Value: aws.String(s.Image)}}
+	_, err := rp.ec2.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{s.ID}, Tags: tags})
+	if err != nil && awsclient.ErrorCode(err) != "InvalidSnapshot.NotFound" {
+		return fmt.Errorf("emptying the %s tag of snapshot %s, whose AMI stays: %w", amitag.PrunedFrom, s.ID, awsclient.Explain(err))
+	}
+	return nil
+}
+
+// inUse says what uses the AMI now, a launch template's $Default or
+// $Latest version or an instance not terminated, or "" when nothing does.
+func (rp *regionPlan) inUse(ctx context.Context, ami string) (string, error) {
+	templates, err := launchTemplateImages(ctx, rp.ec2)
+	if err != nil {
+		return "", err
+	}
+	if lt, ok := templates[ami]; ok {
+		return "used by " + lt, nil
+	}
+	running, err := instanceImages(ctx, rp.ec2, []string{ami})
+	if err != nil {
+		return "", err
+	}
+	if in, ok := running[ami]; ok {
+		return "run by " + in, nil
+	}
+	return "", nil
+}
+
+// removeAMI disables fast launch and deregisters the AMI, unless a launch
+// template or an instance has taken it up since the plan (disabling fast
+// launch alone takes minutes): then it says what uses it.
+func (o *Options) removeAMI(ctx context.Context, rp *regionPlan, a *AMI) (string, error) {
 	if a.FastLaunch != "" {
 		if err := o.disableFastLaunch(ctx, rp.ec2, a.ID); err != nil {
-			return err
+			return "", err
 		}
+	}
+	if why, err := rp.inUse(ctx, a.ID); why != "" || err != nil {
+		return why, err
 	}
 	_, err := rp.ec2.DeregisterImage(ctx, &ec2.DeregisterImageInput{ImageId: aws.String(a.ID)})
 	if code := awsclient.ErrorCode(err); code == "InvalidAMIID.Unavailable" || code == "InvalidAMIID.NotFound" {
-		return nil // deregistered meanwhile
+		return "", nil // deregistered meanwhile
 	}
 	if err != nil {
-		return fmt.Errorf("deregistering: %w", awsclient.Explain(err))
+		return "", fmt.Errorf("deregistering: %w", awsclient.Explain(err))
 	}
-	return nil
+	return "", nil
 }
 
 // disableFastLaunch turns fast launch off and waits until EC2 has removed

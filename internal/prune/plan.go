@@ -23,6 +23,10 @@ type regionPlan struct {
 	ec2    EC2API
 	remove []*AMI
 	snaps  []*Snap
+	// stale are snapshots an earlier run marked whose AMI is registered
+	// and stays: their mark is emptied, lest they be taken for leftovers
+	// once someone deregisters the AMI.
+	stale []*Snap
 }
 
 // batch is how many values one EC2 filter takes at most.
@@ -64,7 +68,14 @@ func (o *Options) plan(ctx context.Context, res *Result, region string, imgs []c
 	now := o.Clock.Now()
 	for _, f := range all {
 		u := uses{repository: refs, templates: templates, instances: running, param: f.param}
-		for i, c := range f.cands {
+		// Only AMIs that can launch count among the newest: a failed,
+		// disabled or unfinished bake must not push out the last good one.
+		rank := 0
+		for _, c := range f.cands {
+			i := o.Keep
+			if c.State == ec2types.ImageStateAvailable {
+				i, rank = rank, rank+1
+			}
 			a := &AMI{Image: f.img.Name, Region: region, ID: aws.ToString(c.ImageId), Name: aws.ToString(c.Name)}
 			a.Created, _ = created(c)
 			for _, d := range c.BlockDeviceMappings {
@@ -100,7 +111,7 @@ type uses struct {
 }
 
 // keepReasons lists every rule that keeps an AMI; none means remove it.
-// i is its place among its image's candidates, newest first.
+// i is its place among its image's available candidates, newest first.
 func (o *Options) keepReasons(a *AMI, c ec2types.Image, i int, now time.Time, u uses) []string {
 	var why []string
 	if i < o.Keep {
@@ -221,7 +232,8 @@ func (rp *regionPlan) snapshots(ctx context.Context, imgs []config.Image) error 
 		names = append(names, img.Name)
 	}
 	earlier, err := ownSnapshots(ctx, rp.ec2, nil, []ec2types.Filter{
-		{Name: aws.String("tag-key"), Values: []string{amitag.PrunedFrom}},
+		// A mark names the AMI; an emptied one is no mark.
+		{Name: aws.String("tag:" + amitag.PrunedFrom), Values: []string{"ami-*"}},
 		{Name: aws.String("tag:" + amitag.Image), Values: names},
 	})
 	if err != nil {
@@ -243,7 +255,11 @@ func (rp *regionPlan) snapshots(ctx context.Context, imgs []config.Image) error 
 	// A marked snapshot whose AMI is still registered (the run stopped
 	// before deregistering it) is that AMI's business, not a leftover.
 	rp.snaps = slices.DeleteFunc(rp.snaps, func(s *Snap) bool {
-		return s.Earlier && slices.ContainsFunc(users[s.ID], func(u string) bool { return !removing[u] })
+		kept := s.Earlier && slices.ContainsFunc(users[s.ID], func(u string) bool { return !removing[u] })
+		if kept {
+			rp.stale = append(rp.stale, s)
+		}
+		return kept
 	})
 	for _, s := range rp.snaps {
 		sn, mine := owned[s.ID]

@@ -183,8 +183,24 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			}
 		}
 	}
+	res.unfinished()
 	res.Total()
 	return res, errors.Join(errs...)
+}
+
+// unfinished says of what an applied run stopped before reaching that it
+// was not done, so that the report never counts it as removed or freed.
+func (r *Result) unfinished() {
+	for _, a := range r.AMIs {
+		if a.Decision == Remove {
+			a.Decision, a.Reasons = Failed, []string{"not removed: the run stopped before reaching it"}
+		}
+	}
+	for _, s := range r.Snapshots {
+		if s.Decision == Delete {
+			s.Decision, s.Reason = Left, "the run stopped before deleting it"
+		}
+	}
 }
 
 func regionsOf(targets []target) []string {

@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+
 	"github.com/winbake/winbake/internal/amitag"
 	"github.com/winbake/winbake/internal/awsclient"
 	"github.com/winbake/winbake/internal/config"
@@ -561,5 +564,158 @@ func TestNewestAreCountedPerImageAndRegion(t *testing.T) {
 	}
 	if a := find(res, w.others[len(w.others)-1]); a == nil || a.Decision != Remove {
 		t.Errorf("the oldest linux-side AMI: %+v", a)
+	}
+}
+
+// Only AMIs that can launch count among the newest: a failed bake and one
+// still being created after the last good AMI must not leave no good AMI.
+// States: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Image.html
+func TestFailedAndPendingBakesDoNotCountAmongTheNewest(t *testing.T) {
+	w := newWorld(t)
+	now := w.aws.Clock.Now()
+	failed := w.aws.AddImage(east, awsfake.Image{Name: "winbake-win-failed", Created: now.Add(-48 * time.Hour), State: "failed", Tags: map[string]string{amitag.Image: "win"}})
+	pending := w.aws.AddImage(east, awsfake.Image{Name: "winbake-win-pending", Created: now.Add(-time.Hour), State: "pending", Tags: map[string]string{amitag.Image: "win"}})
+	o := w.options(t, false)
+	o.Keep, o.MinAge = 1, 0
+	res, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := find(res, w.amis["newest"]); a.Decision != Keep || !slices.Contains(a.Reasons, "one of the newest 1 of win in us-east-1") {
+		t.Errorf("the newest available AMI: %s %v", a.Decision, a.Reasons)
+	}
+	if a := find(res, pending); a.Decision != Keep || !slices.Equal(a.Reasons, []string{"still being created"}) {
+		t.Errorf("the pending AMI: %s %v", a.Decision, a.Reasons)
+	}
+	if a := find(res, failed); a.Decision != Remove {
+		t.Errorf("the failed AMI: %s %v", a.Decision, a.Reasons)
+	}
+}
+
+// A run stopped midway reports as removed and freed only what it removed:
+// the AMIs and snapshots it did not reach are neither in the removed IDs
+// (the action's output) nor in the GiB freed.
+func TestStoppedRunReportsOnlyWhatItRemoved(t *testing.T) {
+	w := newWorld(t)
+	o := w.options(t, true)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	w.aws.AfterCall(func(c awsfake.Call) {
+		if c.Action == "ec2:DeregisterImage" && !c.DryRun {
+			stop()
+		}
+	})
+	res, err := Run(ctx, o)
+	w.aws.AfterCall(nil)
+	if err == nil {
+		t.Fatal("the stopped run reported success")
+	}
+	for _, a := range res.RemovedAMIs() {
+		if !w.aws.Deregistered(a.Region, a.ID) {
+			t.Errorf("reported removed (%s), but still registered: %s %s", a.Decision, a.Region, a.ID)
+		}
+	}
+	var gone int64
+	for _, s := range res.Snapshots {
+		if _, ok := w.aws.FindSnapshot(s.Region, s.ID); !ok {
+			gone += int64(s.SizeGiB)
+		}
+		if s.Decision == Delete {
+			t.Errorf("snapshot %s still says %q after an applied run", s.ID, s.Decision)
+		}
+	}
+	if res.GiB != gone {
+		t.Errorf("reported %d GiB freed, %d GiB deleted", res.GiB, gone)
+	}
+}
+
+// EC2 takes at most 200 filter values in one DescribeInstances call (see
+// the fake's maxFilterValues): a region with 200 candidates must still be
+// decided, and an instance of the last one still keeps it.
+func TestManyCandidatesStayWithinEC2sFilterLimit(t *testing.T) {
+	w := newWorld(t)
+	now := w.aws.Clock.Now()
+	var last string
+	for i := range 200 {
+		last, _ = w.aws.AddBakedAMI(west, "win", now.Add(-time.Duration(400+i)*24*time.Hour), 1)
+	}
+	w.aws.AddInstance(west, awsfake.Instance{ImageID: last, State: "running"})
+	o := w.options(t, false)
+	o.Regions = []string{west}
+	res, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := find(res, last); a == nil || a.Decision != Keep || !strings.HasPrefix(strings.Join(a.Reasons, ";"), "run by instance") {
+		t.Errorf("the oldest AMI, which an instance runs: %+v", a)
+	}
+}
+
+// What takes an AMI up while the run is under way (disabling fast launch
+// alone takes minutes) keeps it: the uses are looked at again right before
+// each AMI is deregistered.
+func TestUseDuringTheRunKeepsTheAMI(t *testing.T) {
+	w := newWorld(t)
+	w.aws.AfterCall(func(c awsfake.Call) {
+		switch {
+		case c.Action == "ec2:DisableFastLaunch" && !c.DryRun:
+			w.aws.AddLaunchTemplate(east, awsfake.LaunchTemplate{Name: "late", Images: []string{w.amis["fastLaunch"]}})
+		case c.Action == "ec2:DeregisterImage" && !c.DryRun && c.Target == w.amis["plain"]:
+			w.aws.AddInstance(east, awsfake.Instance{ImageID: w.amis["ltOld"], State: "pending"})
+		}
+	})
+	res, err := Run(context.Background(), w.options(t, true))
+	w.aws.AfterCall(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, why := range map[string]string{"fastLaunch": "used by launch template", "ltOld": "run by instance"} {
+		id := w.amis[what]
+		a := find(res, id)
+		if w.aws.Deregistered(east, id) || a.Decision != Keep || !strings.HasPrefix(strings.Join(a.Reasons, ";"), why) {
+			t.Errorf("%s, taken up during the run: deregistered %v, %s %v", what, w.aws.Deregistered(east, id), a.Decision, a.Reasons)
+		}
+		if _, ok := w.aws.FindSnapshot(east, w.snaps[what]); !ok {
+			t.Errorf("%s: its snapshot was deleted", what)
+		}
+	}
+	if !w.aws.Deregistered(east, w.amis["plain"]) {
+		t.Error("plain, which nothing took up, was not removed")
+	}
+}
+
+// An AMI whose deregistration fails stays, and so must its snapshot: the
+// deletion mark comes off, so that when someone deregisters the AMI later
+// (to keep it restorable in the Recycle Bin, say) the next prune does not
+// take its snapshot for a leftover of its own.
+func TestAMIThatStaysLosesItsSnapshotsMark(t *testing.T) {
+	w := newWorld(t)
+	o := w.options(t, true)
+	o.Regions = []string{east}
+	// The DryRun check passes; the first real deregistration, of the
+	// oldest AMI, is refused.
+	w.aws.AddFault(awsfake.Fault{Action: "ec2:DeregisterImage", After: 1, Times: 1, Status: 400, Code: "OperationNotPermitted", Message: "Deregistration protection is enabled"})
+	if _, err := Run(context.Background(), o); err == nil || !strings.Contains(err.Error(), "OperationNotPermitted") {
+		t.Fatalf("err = %v", err)
+	}
+	plain, snap := w.amis["plain"], w.snaps["plain"]
+	if w.aws.Deregistered(east, plain) {
+		t.Fatal("the fault did not hit the oldest AMI; the test proves nothing")
+	}
+	if sn, _ := w.aws.FindSnapshot(east, snap); sn.Tags[amitag.PrunedFrom] != "" {
+		t.Errorf("the snapshot of %s, which stays, is still marked: %v", plain, sn.Tags)
+	}
+	clients, err := awsclient.Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := clients.EC2(east).DeregisterImage(context.Background(), &ec2.DeregisterImageInput{ImageId: aws.String(plain)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := w.aws.FindSnapshot(east, snap); !ok {
+		t.Errorf("the next run deleted snapshot %s of %s, which it never deregistered", snap, plain)
 	}
 }

@@ -65,9 +65,12 @@ var liveStates = []string{"pending", "running", "shutting-down", "stopping", "st
 // runs to a description of one such instance.
 func instanceImages(ctx context.Context, api EC2API, ids []string) (map[string]string, error) {
 	out := map[string]string{}
-	for i := 0; i < len(ids); i += batch {
+	// DescribeInstances takes 200 filter values in all, the states included
+	// (FilterLimitExceeded otherwise).
+	n := batch - len(liveStates)
+	for i := 0; i < len(ids); i += n {
 		p := ec2.NewDescribeInstancesPaginator(api, &ec2.DescribeInstancesInput{Filters: []ec2types.Filter{
-			{Name: aws.String("image-id"), Values: ids[i:min(i+batch, len(ids))]},
+			{Name: aws.String("image-id"), Values: ids[i:min(i+n, len(ids))]},
 			{Name: aws.String("instance-state-name"), Values: liveStates},
 		}})
 		for p.HasMorePages() {

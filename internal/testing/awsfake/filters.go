@@ -69,3 +69,19 @@ func tagFilter(name string, tags map[string]string) ([]string, bool) {
 	}
 	return nil, false
 }
+
+// maxFilterValues is how many filter values one DescribeInstances call
+// takes in all; more is refused with FilterLimitExceeded ("The maximum
+// number of filter values specified on a single call is 200", as EC2
+// answers in github.com/convox/rack/issues/2205 and
+// github.com/gjbae1212/gossm/issues/47).
+const maxFilterValues = 200
+
+// values counts the values of every filter.
+func (fs filters) values() int {
+	n := 0
+	for _, f := range fs {
+		n += len(f.values)
+	}
+	return n
+}

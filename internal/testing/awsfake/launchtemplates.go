@@ -163,6 +163,9 @@ func (s *Server) AddInstance(region string, in Instance) string {
 func (s *Server) describeInstances(req *request) (any, *apiError) {
 	ids := indexed(req.form, "InstanceId")
 	filters := ec2Filters(req.form)
+	if filters.values() > maxFilterValues {
+		return nil, errorf(400, "FilterLimitExceeded", "The maximum number of filter values specified on a single call is %d", maxFilterValues)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	type state struct {
