@@ -254,27 +254,12 @@ func (g *gen) imageBuilder() {
 		Resource:  []string{awsarn.ARN(home, "iam", "", g.account, "role/aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder")},
 		Condition: map[string]map[string]any{"StringEquals": {"iam:AWSServiceName": "imagebuilder.amazonaws.com"}}})
 
-	if ic.LogBucket != "" {
-		var objects []string
-		for _, name := range g.imageNames() {
-			objects = append(objects, awsarn.ARN(home, "s3", "", "", ic.LogBucket+"/winbake/"+name+"/*"))
-		}
-		g.add(Statement{Sid: "BakeBuildLogs", Action: []string{"s3:PutObject"}, Resource: objects})
-	}
-	if params := g.outputParameters(); len(params) > 0 {
-		g.add(Statement{Sid: "BakeOutputParameter", Action: []string{"ssm:PutParameter"}, Resource: params})
-	}
-	var templates []string
-	for _, lt := range ic.LaunchTemplates {
-		templates = append(templates, awsarn.ARN(lt.Region, "ec2", lt.Region, g.account, "launch-template/"+lt.ID))
-	}
-	if len(templates) > 0 {
-		g.add(Statement{Sid: "BakeLaunchTemplates", Resource: sorted(templates),
-			Action: []string{"ec2:CreateLaunchTemplateVersion", "ec2:ModifyLaunchTemplate"}})
-		// The Describe actions support no resource-level permissions.
-		g.add(Statement{Sid: "BakeDescribeLaunchTemplates", Resource: []string{"*"},
-			Action: []string{"ec2:DescribeLaunchTemplates", "ec2:DescribeLaunchTemplateVersions"}})
-	}
+	// The build writes its logs to S3 as the instance profile's role, and
+	// distribution updates launch templates and SSM parameters as Image
+	// Builder's own roles, long after CreateImage returned (Image Builder
+	// User Guide, "Create and update AMI distribution configurations"): the
+	// caller needs none of s3:PutObject, ssm:PutParameter or the launch
+	// template actions.
 }
 
 // outputParameters are the ARNs of the SSM parameter each image's new AMI
