@@ -53,9 +53,15 @@ func TestPolicyLooksUpAccountAndRole(t *testing.T) {
 			t.Errorf("policy lacks %s:\n%s", want, out)
 		}
 	}
-	out, _, err = runIn(t, t.TempDir(), "policy", "--account", "210987654321")
+	out, stderr, err = runIn(t, t.TempDir(), "policy", "--account", "210987654321")
 	if err != nil || !strings.Contains(out, ":210987654321:component/winbake-*") {
 		t.Errorf("--account: %v\n%s", err, out)
+	}
+	// The credentials' account holds the profile looked up; a policy for
+	// another account must not pass a role of theirs.
+	if strings.Contains(out, ":"+awsfake.Account+":") || !strings.Contains(out, `"arn:aws:iam::210987654321:role/WinbakeInstanceProfile"`) ||
+		!strings.Contains(stderr, "was looked up in account "+awsfake.Account+", not 210987654321") {
+		t.Errorf("--account with another account's credentials:\n%s\n%s", out, stderr)
 	}
 	if _, _, err := runIn(t, t.TempDir(), "policy", "--account", "12"); err == nil || !strings.Contains(err.Error(), "expected a 12-digit AWS account ID") {
 		t.Errorf("err = %v", err)
