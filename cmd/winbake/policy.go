@@ -38,6 +38,9 @@ func runPolicy(ctx context.Context, host pipeline.Host, args []string, stdout, s
 	if err != nil {
 		return err
 	}
+	if n := policy.Size(doc); n > policy.ManagedPolicyLimit {
+		fmt.Fprintf(stderr, "winbake: policy: %d characters without white space, over the %d of a managed policy: attach it as an inline role policy (10,240 for all of a role's) or split its statements over two managed policies\n", n, policy.ManagedPolicyLimit)
+	}
 	b, err := policy.Marshal(doc)
 	if err != nil {
 		return err

@@ -49,6 +49,18 @@ func (d Document) Actions() []string {
 	return sorted(out)
 }
 
+// ManagedPolicyLimit is the most characters a customer managed policy may
+// hold, white space not counted; a role's inline policies may hold 10,240
+// together (IAM User Guide, "IAM and AWS STS quotas").
+const ManagedPolicyLimit = 6144
+
+// Size is the length of the document as IAM counts it, without white space
+// (no name or ARN winbake writes holds a space).
+func Size(d Document) int {
+	b, _ := json.Marshal(d)
+	return len(b)
+}
+
 // Marshal writes the document as indented JSON with a final newline.
 func Marshal(d Document) ([]byte, error) {
 	b, err := json.MarshalIndent(d, "", "  ")
