@@ -235,8 +235,9 @@ func (g *gen) imageBuilder() {
 		"imagebuilder:CreateComponent", "imagebuilder:CreateImageRecipe", "imagebuilder:CreateInfrastructureConfiguration",
 		"imagebuilder:CreateDistributionConfiguration", "imagebuilder:CreateImage", "imagebuilder:TagResource",
 	}})
+	// Updates only change configurations winbake made for a configured image.
 	g.add(Statement{Sid: "BakeImageBuilderUpdate", Resource: g.ib("infrastructure-configuration", "distribution-configuration"),
-		Action: []string{"imagebuilder:UpdateInfrastructureConfiguration", "imagebuilder:UpdateDistributionConfiguration"}})
+		Condition: g.tagged("aws:ResourceTag"), Action: []string{"imagebuilder:UpdateInfrastructureConfiguration", "imagebuilder:UpdateDistributionConfiguration"}})
 	// CreateImageRecipe reads its components, Amazon's update-windows too;
 	// CreateImage reads the recipe and both configurations.
 	read := slices.Clone(all)
