@@ -30,7 +30,10 @@ func runPolicy(ctx context.Context, host pipeline.Host, args []string, stdout, s
 	if err != nil {
 		return err
 	}
-	in, notes := policy.Lookup(ctx, cfg, policy.Inputs{Account: *account}, env.AWS.STS(""), env.AWS.IAM())
+	// The config's regions say which partition to ask, with or without
+	// AWS_REGION.
+	home := cfg.Images[0].BuildRegion()
+	in, notes := policy.Lookup(ctx, cfg, policy.Inputs{Account: *account}, env.AWS.STS(home), env.AWS.IAM(home))
 	for _, n := range notes {
 		fmt.Fprintln(stderr, "winbake: policy:", n)
 	}

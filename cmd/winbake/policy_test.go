@@ -106,3 +106,20 @@ func TestPolicyOverTheManagedLimitSaysSo(t *testing.T) {
 		t.Errorf("the default config's policy is under the limit, yet:\n%s", stderr)
 	}
 }
+
+// TestPolicyLooksUpWithoutAWSRegion: credentials without a region (a
+// profile that names none) still find the account and the role: the
+// config's regions say which partition's STS and IAM to ask.
+func TestPolicyLooksUpWithoutAWSRegion(t *testing.T) {
+	aws := awsfake.Start(t)
+	aws.AddInstanceProfileWithRole("WinbakeInstanceProfile", "build/WinbakeBuild")
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_DEFAULT_REGION", "")
+	out, stderr, err := runIn(t, t.TempDir(), "policy")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if !strings.Contains(out, `"arn:aws:iam::`+awsfake.Account+`:role/build/WinbakeBuild"`) {
+		t.Errorf("no account or role looked up without AWS_REGION:\n%s\n%s", stderr, out)
+	}
+}

@@ -58,7 +58,7 @@ func newEnv(t testing.TB, yaml string) *env {
 	return &env{aws: s, log: log, cfg: cfg, baker: &imagebuilder.Baker{
 		ImageBuilder: func(r string) imagebuilder.API { return clients.ImageBuilder(r) },
 		EC2:          func(r string) imagebuilder.EC2API { return clients.EC2(r) },
-		IAM:          clients.IAM(),
+		IAM:          clients.IAM("us-east-1"),
 		STS:          clients.STS(""),
 		Clock:        s.Clock,
 		Log:          log,
