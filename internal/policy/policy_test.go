@@ -158,3 +158,14 @@ func TestPackerIsRefused(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestRoleUnderAPath: a role's ARN holds its path (role/build/BuildRole,
+// IAM User Guide, "IAM identifiers"); without credentials to look it up,
+// the config names it so.
+func TestRoleUnderAPath(t *testing.T) {
+	doc := policy.Generate(parse(t, strings.Replace(govYAML, "instanceProfileRole: BuildRole", "instanceProfileRole: build/BuildRole", 1)), policy.Inputs{Account: "210987654321"})
+	b, _ := json.Marshal(doc)
+	if !strings.Contains(string(b), `"arn:aws-us-gov:iam::210987654321:role/build/BuildRole"`) {
+		t.Errorf("PassRole not on the role under its path:\n%s", b)
+	}
+}
