@@ -50,6 +50,7 @@ func Lookup(ctx context.Context, cfg *config.Config, in Inputs, stsAPI STSAPI, i
 			arnAccount(aws.ToString(out.InstanceProfile.Roles[0].Arn)), in.Account), roleNote(cfg))
 	default:
 		in.InstanceProfileRoleARN = aws.ToString(out.InstanceProfile.Roles[0].Arn)
+		in.InstanceProfileARN = aws.ToString(out.InstanceProfile.Arn)
 	}
 	return in, notes
 }

@@ -75,6 +75,10 @@ type Inputs struct {
 	// InstanceProfileRoleARN is the ARN of the instance profile's role as
 	// iam:GetInstanceProfile reports it; "" builds it from the config.
 	InstanceProfileRoleARN string
+	// InstanceProfileARN is the instance profile's ARN as
+	// iam:GetInstanceProfile reports it, its path included; "" allows the
+	// name under any path.
+	InstanceProfileARN string
 }
 
 // For writes the policy of cfg, or says why it cannot.
@@ -95,7 +99,7 @@ func For(cfg *config.Config, in Inputs) (Document, error) {
 // Generate writes the policy for an Image Builder config: planning, the
 // bake, and prune.
 func Generate(cfg *config.Config, in Inputs) Document {
-	g := &gen{cfg: cfg, account: in.Account, roleARN: in.InstanceProfileRoleARN}
+	g := &gen{cfg: cfg, account: in.Account, roleARN: in.InstanceProfileRoleARN, profileARN: in.InstanceProfileARN}
 	if g.account == "" {
 		g.account = "*"
 	}
@@ -106,10 +110,11 @@ func Generate(cfg *config.Config, in Inputs) Document {
 }
 
 type gen struct {
-	cfg     *config.Config
-	account string
-	roleARN string
-	out     []Statement
+	cfg        *config.Config
+	account    string
+	roleARN    string
+	profileARN string
+	out        []Statement
 }
 
 func (g *gen) add(s Statement) {
@@ -216,8 +221,14 @@ func (g *gen) ib(resourceTypes ...string) []string {
 func (g *gen) imageBuilder() {
 	ic := g.cfg.ImageBuilder
 	home := g.home()
-	g.add(Statement{Sid: "BakePreflightInstanceProfile", Action: []string{"iam:GetInstanceProfile"},
-		Resource: []string{awsarn.ARN(home, "iam", "", g.account, "instance-profile/"+ic.InstanceProfile)}})
+	// GetInstanceProfile takes a name, but IAM authorizes it on the ARN,
+	// which holds the profile's path (IAM User Guide, "IAM identifiers").
+	profiles := []string{g.profileARN}
+	if g.profileARN == "" {
+		profiles = []string{awsarn.ARN(home, "iam", "", g.account, "instance-profile/"+ic.InstanceProfile),
+			awsarn.ARN(home, "iam", "", g.account, "instance-profile/*/"+ic.InstanceProfile)}
+	}
+	g.add(Statement{Sid: "BakePreflightInstanceProfile", Action: []string{"iam:GetInstanceProfile"}, Resource: profiles})
 	if ic.SubnetID != "" {
 		// DescribeSubnets supports no resource-level permissions.
 		g.add(Statement{Sid: "BakePreflightSubnet", Action: []string{"ec2:DescribeSubnets"}, Resource: []string{"*"}})

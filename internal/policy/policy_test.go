@@ -169,3 +169,20 @@ func TestRoleUnderAPath(t *testing.T) {
 		t.Errorf("PassRole not on the role under its path:\n%s", b)
 	}
 }
+
+// TestInstanceProfileUnderAPath: iam:GetInstanceProfile is authorized on
+// the profile's ARN, path included; the name alone misses a profile under
+// /ci/. A looked-up ARN is used as it is.
+func TestInstanceProfileUnderAPath(t *testing.T) {
+	b, _ := json.Marshal(policy.Generate(parse(t, govYAML), policy.Inputs{Account: "210987654321"}))
+	if !strings.Contains(string(b), `"arn:aws-us-gov:iam::210987654321:instance-profile/*/BuildProfile"`) {
+		t.Errorf("GetInstanceProfile misses the profile under a path:\n%s", b)
+	}
+	found := "arn:aws-us-gov:iam::210987654321:instance-profile/ci/BuildProfile"
+	doc := policy.Generate(parse(t, govYAML), policy.Inputs{Account: "210987654321", InstanceProfileARN: found})
+	for _, st := range doc.Statement {
+		if st.Sid == "BakePreflightInstanceProfile" && (len(st.Resource) != 1 || st.Resource[0] != found) {
+			t.Errorf("GetInstanceProfile on %v, want the looked-up %s", st.Resource, found)
+		}
+	}
+}
