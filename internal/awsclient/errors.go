@@ -25,7 +25,10 @@ func ErrorCode(err error) string {
 // Denials by service: Image Builder answers 403 AccessDeniedException, SSM
 // 400 AccessDeniedException, EC2 403 UnauthorizedOperation, IAM and STS
 // 403 AccessDenied (the "Common Errors" of each service's API reference).
-var denied = map[string]bool{"AccessDeniedException": true, "AccessDenied": true, "UnauthorizedOperation": true}
+// Image Builder also models 403 ForbiddenException, "You are not authorized
+// to perform the requested operation", on nearly every operation
+// (aws-sdk-go-v2 service/imagebuilder types/errors.go).
+var denied = map[string]bool{"AccessDeniedException": true, "AccessDenied": true, "UnauthorizedOperation": true, "ForbiddenException": true}
 
 // AWS names the refused action in the message: "User: arn:... is not
 // authorized to perform: imagebuilder:GetComponent on resource: arn:...
