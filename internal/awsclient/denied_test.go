@@ -1,6 +1,7 @@
 package awsclient_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -75,5 +76,26 @@ func TestDenialSaysWhichPolicyRefused(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDenialOfTheCredentials: when the SDK cannot assume the role (web
+// identity, as on EKS or with AWS_ROLE_ARN), the call fails with the STS
+// call wrapped inside (aws-sdk-go-v2 credentials/stscreds
+// web_identity_provider.go, "failed to retrieve credentials, %w"), and STS
+// words it "Not authorized to perform sts:AssumeRoleWithWebIdentity". The
+// fix is the role's trust policy, not a permission for the call.
+func TestDenialOfTheCredentials(t *testing.T) {
+	sts := &smithy.OperationError{ServiceID: "STS", OperationName: "AssumeRoleWithWebIdentity",
+		Err: &smithy.GenericAPIError{Code: "AccessDenied", Message: "Not authorized to perform sts:AssumeRoleWithWebIdentity"}}
+	err := &smithy.OperationError{ServiceID: "imagebuilder", OperationName: "GetImage",
+		Err: fmt.Errorf("get identity: get credentials: failed to refresh cached credentials, %w", fmt.Errorf("failed to retrieve credentials, %w", sts))}
+	d, ok := awsclient.AsDenied(err)
+	if !ok {
+		t.Fatalf("not a denial: %v", err)
+	}
+	msg := d.Error()
+	if d.Action != "sts:AssumeRoleWithWebIdentity" || !strings.Contains(msg, "trust policy") || strings.Contains(msg, "allow it for the role") {
+		t.Errorf("action %q: %s", d.Action, msg)
 	}
 }

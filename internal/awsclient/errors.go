@@ -80,6 +80,10 @@ func (d *Denied) Error() string {
 func (d *Denied) advice() string {
 	grant := fmt.Sprintf("\"winbake policy\" prints the policy this config needs (%s for the default config)", PolicyFile)
 	switch {
+	case strings.HasPrefix(d.Action, "sts:AssumeRole"):
+		// STS answers "Not authorized to perform sts:AssumeRoleWithWebIdentity"
+		// when the role's trust policy refuses the caller.
+		return "the role's trust policy does not let these credentials assume it (for GitHub's OIDC, check its token.actions.githubusercontent.com:sub and :aud conditions)"
 	case d.Policy == "" || d.Policy == "identity-based policy" && !d.Explicit:
 		return "allow it for the role winbake runs as; " + grant
 	case d.Explicit:
@@ -98,11 +102,21 @@ func article(noun string) string {
 	return "a"
 }
 
-// IAMAction names the IAM action of a failed SDK call ("imagebuilder:CreateImage").
+// IAMAction names the IAM action of a failed SDK call ("imagebuilder:CreateImage"):
+// the innermost operation, which is the one AWS answered. A call whose
+// credentials failed wraps the STS call that got them
+// (sts:AssumeRoleWithWebIdentity) inside its own.
 func IAMAction(err error) string {
 	var oe *smithy.OperationError
 	if !errors.As(err, &oe) {
 		return ""
+	}
+	for {
+		var inner *smithy.OperationError
+		if !errors.As(oe.Err, &inner) {
+			break
+		}
+		oe = inner
 	}
 	return strings.ToLower(strings.ReplaceAll(oe.ServiceID, " ", "")) + ":" + oe.OperationName
 }
