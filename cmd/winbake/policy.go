@@ -30,13 +30,19 @@ func runPolicy(ctx context.Context, host pipeline.Host, args []string, stdout, s
 	if err != nil {
 		return err
 	}
-	in, notes := policy.Lookup(ctx, cfg, policy.Inputs{Account: *account}, env.AWS.STS(""), env.AWS.IAM())
+	// The config's regions say which partition to ask, with or without
+	// AWS_REGION.
+	home := cfg.Images[0].BuildRegion()
+	in, notes := policy.Lookup(ctx, cfg, policy.Inputs{Account: *account}, env.AWS.STS(home), env.AWS.IAM(home))
 	for _, n := range notes {
 		fmt.Fprintln(stderr, "winbake: policy:", n)
 	}
 	doc, err := policy.For(cfg, in)
 	if err != nil {
 		return err
+	}
+	if n := policy.Size(doc); n > policy.ManagedPolicyLimit {
+		fmt.Fprintf(stderr, "winbake: policy: %d characters without white space, over the %d of a managed policy: attach it as an inline role policy (10,240 for all of a role's) or split its statements over two managed policies\n", n, policy.ManagedPolicyLimit)
 	}
 	b, err := policy.Marshal(doc)
 	if err != nil {

@@ -145,7 +145,9 @@ func (c *Clients) STS(region string) *sts.Client {
 	return get(c, "sts", region, func(cfg aws.Config) *sts.Client { return sts.NewFromConfig(cfg) })
 }
 
-// IAM returns the IAM client (IAM is global).
-func (c *Clients) IAM() *iam.Client {
-	return get(c, "iam", "", func(cfg aws.Config) *iam.Client { return iam.NewFromConfig(cfg) })
+// IAM returns the IAM client of a region's partition. IAM is global, but
+// each partition has its own endpoint, which the SDK finds from a region of
+// it; "" takes the configured region, which may be unset.
+func (c *Clients) IAM(region string) *iam.Client {
+	return get(c, "iam", region, func(cfg aws.Config) *iam.Client { return iam.NewFromConfig(cfg) })
 }

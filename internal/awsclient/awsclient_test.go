@@ -100,7 +100,7 @@ func TestDenialNamesTheRefusedAction(t *testing.T) {
 			return err
 		}, "ec2:DescribeImages", ""},
 		{"iam", func() error {
-			_, err := c.IAM().GetInstanceProfile(ctx, &iam.GetInstanceProfileInput{InstanceProfileName: aws.String("p")})
+			_, err := c.IAM("us-east-1").GetInstanceProfile(ctx, &iam.GetInstanceProfileInput{InstanceProfileName: aws.String("p")})
 			return err
 		}, "iam:GetInstanceProfile", ""},
 	} {

@@ -25,7 +25,10 @@ func ErrorCode(err error) string {
 // Denials by service: Image Builder answers 403 AccessDeniedException, SSM
 // 400 AccessDeniedException, EC2 403 UnauthorizedOperation, IAM and STS
 // 403 AccessDenied (the "Common Errors" of each service's API reference).
-var denied = map[string]bool{"AccessDeniedException": true, "AccessDenied": true, "UnauthorizedOperation": true}
+// Image Builder also models 403 ForbiddenException, "You are not authorized
+// to perform the requested operation", on nearly every operation
+// (aws-sdk-go-v2 service/imagebuilder types/errors.go).
+var denied = map[string]bool{"AccessDeniedException": true, "AccessDenied": true, "UnauthorizedOperation": true, "ForbiddenException": true}
 
 // AWS names the refused action in the message: "User: arn:... is not
 // authorized to perform: imagebuilder:GetComponent on resource: arn:...
@@ -34,8 +37,14 @@ var denied = map[string]bool{"AccessDeniedException": true, "AccessDenied": true
 // authorized to perform this operation."). It is often not the operation
 // called: CreateImageRecipe is refused for GetComponent.
 var (
-	deniedActionRE   = regexp.MustCompile(`is not authorized to perform: ([A-Za-z0-9-]+:[A-Za-z0-9]+)`)
-	deniedResourceRE = regexp.MustCompile(`is not authorized to perform: \S+ on resource: (\S+)`)
+	deniedActionRE = regexp.MustCompile(`is not authorized to perform: ([A-Za-z0-9-]+:[A-Za-z0-9]+)`)
+	// IAM names some resources in words ("instance profile X").
+	deniedResourceRE = regexp.MustCompile(`is not authorized to perform: \S+ on resource: (.+?)(?: because no | with an explicit deny |\. Encoded authorization|$)`)
+	// The rest of the message says which policy refused: "because no
+	// <policy type> allows the <action> action" or "with an explicit deny in
+	// a(n) <policy type>" (same guide). Only a missing identity-based allow
+	// is mended in the role's own policy.
+	deniedByRE = regexp.MustCompile(`(because no|with an explicit deny in an?) (service control policy|resource control policy|VPC endpoint policy|permissions boundary|session policy|identity-based policy|resource-based policy)`)
 )
 
 // Denied is a call AWS refused for want of a permission.
@@ -47,7 +56,12 @@ type Denied struct {
 	Resource string
 	// Call is the IAM action of the operation called.
 	Call string
-	Err  error
+	// Policy is the kind of policy that refused ("service control policy"),
+	// and Explicit whether it holds a Deny rather than lacking an Allow; ""
+	// when AWS's message does not say.
+	Policy   string
+	Explicit bool
+	Err      error
 }
 
 func (d *Denied) Error() string {
@@ -58,17 +72,51 @@ func (d *Denied) Error() string {
 	if d.Call != "" && d.Call != d.Action {
 		what += " (" + d.Call + " needs it)"
 	}
-	return fmt.Sprintf("AWS denied %s: allow it for the role winbake runs as; \"winbake policy\" prints the policy this config needs (%s for the default config): %v",
-		what, PolicyFile, d.Err)
+	return fmt.Sprintf("AWS denied %s: %s: %v", what, d.advice(), d.Err)
+}
+
+// advice says where the fix lies: an Allow in the role's policy helps only
+// when no identity-based policy allowed the action.
+func (d *Denied) advice() string {
+	grant := fmt.Sprintf("\"winbake policy\" prints the policy this config needs (%s for the default config)", PolicyFile)
+	switch {
+	case strings.HasPrefix(d.Action, "sts:AssumeRole"):
+		// STS answers "Not authorized to perform sts:AssumeRoleWithWebIdentity"
+		// when the role's trust policy refuses the caller.
+		return "the role's trust policy does not let these credentials assume it (for GitHub's OIDC, check its token.actions.githubusercontent.com:sub and :aud conditions)"
+	case d.Policy == "" || d.Policy == "identity-based policy" && !d.Explicit:
+		return "allow it for the role winbake runs as; " + grant
+	case d.Explicit:
+		return fmt.Sprintf("an explicit Deny in %s %s refuses it, and no Allow in the role's policy overrides that: ask whoever owns that %s to exempt it (%s)", article(d.Policy), d.Policy, d.Policy, grant)
+	default:
+		return fmt.Sprintf("the %s in force allows no such call, whatever the role's own policy grants: ask whoever owns it to allow it (%s)", d.Policy, grant)
+	}
 }
 
 func (d *Denied) Unwrap() error { return d.Err }
 
-// IAMAction names the IAM action of a failed SDK call ("imagebuilder:CreateImage").
+func article(noun string) string {
+	if strings.ContainsRune("aeiouAEIOU", rune(noun[0])) {
+		return "an"
+	}
+	return "a"
+}
+
+// IAMAction names the IAM action of a failed SDK call ("imagebuilder:CreateImage"):
+// the innermost operation, which is the one AWS answered. A call whose
+// credentials failed wraps the STS call that got them
+// (sts:AssumeRoleWithWebIdentity) inside its own.
 func IAMAction(err error) string {
 	var oe *smithy.OperationError
 	if !errors.As(err, &oe) {
 		return ""
+	}
+	for {
+		var inner *smithy.OperationError
+		if !errors.As(oe.Err, &inner) {
+			break
+		}
+		oe = inner
 	}
 	return strings.ToLower(strings.ReplaceAll(oe.ServiceID, " ", "")) + ":" + oe.OperationName
 }
@@ -90,6 +138,9 @@ func AsDenied(err error) (*Denied, bool) {
 	}
 	if m := deniedResourceRE.FindStringSubmatch(ae.ErrorMessage()); m != nil {
 		d.Resource = m[1]
+	}
+	if m := deniedByRE.FindStringSubmatch(ae.ErrorMessage()); m != nil {
+		d.Explicit, d.Policy = m[1] != "because no", m[2]
 	}
 	return d, true
 }

@@ -85,8 +85,8 @@ func newBuilder(ctx context.Context, cfg *config.Config, o Options, log io.Write
 	ib := &imagebuilder.Baker{
 		ImageBuilder: func(r string) imagebuilder.API { return o.AWS.ImageBuilder(r) },
 		EC2:          func(r string) imagebuilder.EC2API { return o.AWS.EC2(r) },
-		IAM:          o.AWS.IAM(),
-		STS:          o.AWS.STS(""),
+		IAM:          o.AWS.IAM(cfg.Images[0].BuildRegion()),
+		STS:          o.AWS.STS(cfg.Images[0].BuildRegion()),
 		Clock:        o.Clock,
 		Log:          log,
 	}

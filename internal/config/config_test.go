@@ -74,6 +74,8 @@ func TestBadInput(t *testing.T) {
 		name, src string
 		want      []string
 	}{
+		{"regions of two partitions", strings.Replace(base, "[us-east-1]", "[us-east-1, us-gov-west-1]", 1),
+			[]string{`w.yaml:5:26: images[0].regions[1]: "us-gov-west-1" is in partition aws-us-gov, "us-east-1" in aws: one config bakes in one partition`}},
 		{"unknown key with suggestion", base + "    volumeSise: 80\n",
 			[]string{`w.yaml:6:5: images[0].volumeSise: unknown field "volumeSise"; did you mean "volumeSize"?`}},
 		{"unknown top-level key lists fields", "things: []\n" + base,

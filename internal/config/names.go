@@ -9,14 +9,17 @@ var (
 	launchTmplVersionRE = regexp.MustCompile(`^[1-9][0-9]*$`)
 	// IAM names: [\w+=,.@-]{1,64} (IAM API reference, CreateRole, RoleName).
 	iamNameRE = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+	// A role may sit under a path (/build/), which its ARN holds
+	// (role/build/Name); the path's parts are of the same characters.
+	iamRolePathRE = regexp.MustCompile(`^(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}$`)
 )
 
 // imageBuilderNames checks the names of what Image Builder is pointed at:
 // the instance profile's role and Fast Launch's launch template.
 func (v *validator) imageBuilderNames() {
 	ib := v.cfg.ImageBuilder
-	if ib.InstanceProfileRole != "" && !iamNameRE.MatchString(ib.InstanceProfileRole) {
-		v.at("imagebuilder.instanceProfileRole", "%q is not an IAM role name; expected letters, digits and +=,.@_- (at most 64)", ib.InstanceProfileRole)
+	if ib.InstanceProfileRole != "" && !iamRolePathRE.MatchString(ib.InstanceProfileRole) {
+		v.at("imagebuilder.instanceProfileRole", "%q is not an IAM role name; expected letters, digits and +=,.@_- (at most 64), after its path if it has one (build/WinbakeBuild)", ib.InstanceProfileRole)
 	}
 	if fl := ib.FastLaunch; fl != nil && fl.LaunchTemplate != nil {
 		v.fastLaunchTemplate(*fl.LaunchTemplate)

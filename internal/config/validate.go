@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"gopkg.in/yaml.v3"
 
+	"github.com/winbake/winbake/internal/awsarn"
 	"github.com/winbake/winbake/internal/windows"
 )
 
@@ -84,6 +85,7 @@ func (v *validator) validate() {
 			names[img.Name] = i
 		}
 	}
+	v.onePartition()
 	v.imageBuilder()
 	v.imageBuilderNames()
 	for i, p := range c.Bump.Paths {
@@ -249,4 +251,23 @@ func closestVariant(got string) string {
 		return ""
 	}
 	return fmt.Sprintf("; did you mean %q?", best)
+}
+
+// onePartition refuses regions of two partitions (aws, aws-cn,
+// aws-us-gov): credentials, AMI copies and IAM stop at a partition's edge.
+func (v *validator) onePartition() {
+	first := ""
+	for i, img := range v.cfg.Images {
+		for j, r := range img.Regions {
+			if !regionRE.MatchString(r) {
+				continue
+			}
+			if first == "" {
+				first = r
+			} else if awsarn.Partition(r) != awsarn.Partition(first) {
+				v.at(fmt.Sprintf("images[%d].regions[%d]", i, j), "%q is in partition %s, %q in %s: one config bakes in one partition", r, awsarn.Partition(r), first, awsarn.Partition(first))
+				return
+			}
+		}
+	}
 }

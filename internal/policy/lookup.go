@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -42,8 +43,14 @@ func Lookup(ctx context.Context, cfg *config.Config, in Inputs, stsAPI STSAPI, i
 		notes = append(notes, fmt.Sprintf("could not look up instance profile %s (%v)", profile, awsclient.Explain(err)), roleNote(cfg))
 	case len(out.InstanceProfile.Roles) == 0:
 		notes = append(notes, fmt.Sprintf("instance profile %s holds no role; add the role the build instances run as", profile), roleNote(cfg))
+	case arnAccount(aws.ToString(out.InstanceProfile.Roles[0].Arn)) != in.Account:
+		// --account names another account than the credentials': their
+		// profile is not the one the policy is for.
+		notes = append(notes, fmt.Sprintf("instance profile %s was looked up in account %s, not %s (--account)", profile,
+			arnAccount(aws.ToString(out.InstanceProfile.Roles[0].Arn)), in.Account), roleNote(cfg))
 	default:
 		in.InstanceProfileRoleARN = aws.ToString(out.InstanceProfile.Roles[0].Arn)
+		in.InstanceProfileARN = aws.ToString(out.InstanceProfile.Arn)
 	}
 	return in, notes
 }
@@ -54,4 +61,13 @@ func roleNote(cfg *config.Config) string {
 		return fmt.Sprintf("iam:PassRole names role %s from imagebuilder.instanceProfileRole", ic.InstanceProfileRole)
 	}
 	return fmt.Sprintf("iam:PassRole names role %s, the instance profile's name; set imagebuilder.instanceProfileRole if its role is named otherwise", ic.InstanceProfile)
+}
+
+// arnAccount is the account field of an ARN (arn:partition:service:region:account:resource).
+func arnAccount(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 {
+		return ""
+	}
+	return parts[4]
 }

@@ -49,6 +49,18 @@ func (d Document) Actions() []string {
 	return sorted(out)
 }
 
+// ManagedPolicyLimit is the most characters a customer managed policy may
+// hold, white space not counted; a role's inline policies may hold 10,240
+// together (IAM User Guide, "IAM and AWS STS quotas").
+const ManagedPolicyLimit = 6144
+
+// Size is the length of the document as IAM counts it, without white space
+// (no name or ARN winbake writes holds a space).
+func Size(d Document) int {
+	b, _ := json.Marshal(d)
+	return len(b)
+}
+
 // Marshal writes the document as indented JSON with a final newline.
 func Marshal(d Document) ([]byte, error) {
 	b, err := json.MarshalIndent(d, "", "  ")
@@ -63,6 +75,10 @@ type Inputs struct {
 	// InstanceProfileRoleARN is the ARN of the instance profile's role as
 	// iam:GetInstanceProfile reports it; "" builds it from the config.
 	InstanceProfileRoleARN string
+	// InstanceProfileARN is the instance profile's ARN as
+	// iam:GetInstanceProfile reports it, its path included; "" allows the
+	// name under any path.
+	InstanceProfileARN string
 }
 
 // For writes the policy of cfg, or says why it cannot.
@@ -83,7 +99,7 @@ func For(cfg *config.Config, in Inputs) (Document, error) {
 // Generate writes the policy for an Image Builder config: planning, the
 // bake, and prune.
 func Generate(cfg *config.Config, in Inputs) Document {
-	g := &gen{cfg: cfg, account: in.Account, roleARN: in.InstanceProfileRoleARN}
+	g := &gen{cfg: cfg, account: in.Account, roleARN: in.InstanceProfileRoleARN, profileARN: in.InstanceProfileARN}
 	if g.account == "" {
 		g.account = "*"
 	}
@@ -94,10 +110,11 @@ func Generate(cfg *config.Config, in Inputs) Document {
 }
 
 type gen struct {
-	cfg     *config.Config
-	account string
-	roleARN string
-	out     []Statement
+	cfg        *config.Config
+	account    string
+	roleARN    string
+	profileARN string
+	out        []Statement
 }
 
 func (g *gen) add(s Statement) {
@@ -204,8 +221,14 @@ func (g *gen) ib(resourceTypes ...string) []string {
 func (g *gen) imageBuilder() {
 	ic := g.cfg.ImageBuilder
 	home := g.home()
-	g.add(Statement{Sid: "BakePreflightInstanceProfile", Action: []string{"iam:GetInstanceProfile"},
-		Resource: []string{awsarn.ARN(home, "iam", "", g.account, "instance-profile/"+ic.InstanceProfile)}})
+	// GetInstanceProfile takes a name, but IAM authorizes it on the ARN,
+	// which holds the profile's path (IAM User Guide, "IAM identifiers").
+	profiles := []string{g.profileARN}
+	if g.profileARN == "" {
+		profiles = []string{awsarn.ARN(home, "iam", "", g.account, "instance-profile/"+ic.InstanceProfile),
+			awsarn.ARN(home, "iam", "", g.account, "instance-profile/*/"+ic.InstanceProfile)}
+	}
+	g.add(Statement{Sid: "BakePreflightInstanceProfile", Action: []string{"iam:GetInstanceProfile"}, Resource: profiles})
 	if ic.SubnetID != "" {
 		// DescribeSubnets supports no resource-level permissions.
 		g.add(Statement{Sid: "BakePreflightSubnet", Action: []string{"ec2:DescribeSubnets"}, Resource: []string{"*"}})
@@ -223,8 +246,9 @@ func (g *gen) imageBuilder() {
 		"imagebuilder:CreateComponent", "imagebuilder:CreateImageRecipe", "imagebuilder:CreateInfrastructureConfiguration",
 		"imagebuilder:CreateDistributionConfiguration", "imagebuilder:CreateImage", "imagebuilder:TagResource",
 	}})
+	// Updates only change configurations winbake made for a configured image.
 	g.add(Statement{Sid: "BakeImageBuilderUpdate", Resource: g.ib("infrastructure-configuration", "distribution-configuration"),
-		Action: []string{"imagebuilder:UpdateInfrastructureConfiguration", "imagebuilder:UpdateDistributionConfiguration"}})
+		Condition: g.tagged("aws:ResourceTag"), Action: []string{"imagebuilder:UpdateInfrastructureConfiguration", "imagebuilder:UpdateDistributionConfiguration"}})
 	// CreateImageRecipe reads its components, Amazon's update-windows too;
 	// CreateImage reads the recipe and both configurations.
 	read := slices.Clone(all)
@@ -254,27 +278,12 @@ func (g *gen) imageBuilder() {
 		Resource:  []string{awsarn.ARN(home, "iam", "", g.account, "role/aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder")},
 		Condition: map[string]map[string]any{"StringEquals": {"iam:AWSServiceName": "imagebuilder.amazonaws.com"}}})
 
-	if ic.LogBucket != "" {
-		var objects []string
-		for _, name := range g.imageNames() {
-			objects = append(objects, awsarn.ARN(home, "s3", "", "", ic.LogBucket+"/winbake/"+name+"/*"))
-		}
-		g.add(Statement{Sid: "BakeBuildLogs", Action: []string{"s3:PutObject"}, Resource: objects})
-	}
-	if params := g.outputParameters(); len(params) > 0 {
-		g.add(Statement{Sid: "BakeOutputParameter", Action: []string{"ssm:PutParameter"}, Resource: params})
-	}
-	var templates []string
-	for _, lt := range ic.LaunchTemplates {
-		templates = append(templates, awsarn.ARN(lt.Region, "ec2", lt.Region, g.account, "launch-template/"+lt.ID))
-	}
-	if len(templates) > 0 {
-		g.add(Statement{Sid: "BakeLaunchTemplates", Resource: sorted(templates),
-			Action: []string{"ec2:CreateLaunchTemplateVersion", "ec2:ModifyLaunchTemplate"}})
-		// The Describe actions support no resource-level permissions.
-		g.add(Statement{Sid: "BakeDescribeLaunchTemplates", Resource: []string{"*"},
-			Action: []string{"ec2:DescribeLaunchTemplates", "ec2:DescribeLaunchTemplateVersions"}})
-	}
+	// The build writes its logs to S3 as the instance profile's role, and
+	// distribution updates launch templates and SSM parameters as Image
+	// Builder's own roles, long after CreateImage returned (Image Builder
+	// User Guide, "Create and update AMI distribution configurations"): the
+	// caller needs none of s3:PutObject, ssm:PutParameter or the launch
+	// template actions.
 }
 
 // outputParameters are the ARNs of the SSM parameter each image's new AMI

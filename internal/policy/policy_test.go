@@ -74,8 +74,6 @@ func TestScopedToTheConfig(t *testing.T) {
 		`arn:aws-us-gov:iam::210987654321:instance-profile/BuildProfile`,
 		`arn:aws-us-gov:iam::210987654321:role/aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder`,
 		`arn:aws-us-gov:ssm:us-gov-east-1:210987654321:parameter/winbake/win/ami`,
-		`arn:aws-us-gov:ec2:us-gov-west-1:210987654321:launch-template/lt-0123456789abcdef0`,
-		`arn:aws-us-gov:s3:::build-logs/winbake/win/*`,
 		`arn:aws-us-gov:ecr:us-gov-west-1:123456789012:repository/team/app`,
 		`"aws:RequestTag/winbake:image":["win"]`,
 		`"aws:ResourceTag/winbake:image":["win"]`,
@@ -90,6 +88,24 @@ func TestScopedToTheConfig(t *testing.T) {
 	// Image Builder resources live only where images are built.
 	if strings.Contains(s, "imagebuilder:us-gov-east-1") {
 		t.Errorf("Image Builder resources in a distribution-only region:\n%s", s)
+	}
+}
+
+// TestNoGrantForWhatTheBuildDoesItself: the build instance writes its logs
+// as the instance profile's role, and Image Builder updates launch
+// templates and SSM output parameters during distribution as its own roles,
+// an hour after CreateImage returned (Image Builder User Guide, "Create and
+// update AMI distribution configurations", SSM output parameter
+// prerequisites). Granting them to the caller only widens what a leaked
+// CI credential can do.
+func TestNoGrantForWhatTheBuildDoesItself(t *testing.T) {
+	doc := policy.Generate(parse(t, govYAML), policy.Inputs{Account: "210987654321"})
+	for _, a := range doc.Actions() {
+		switch a {
+		case "s3:PutObject", "ssm:PutParameter", "ec2:CreateLaunchTemplateVersion", "ec2:ModifyLaunchTemplate",
+			"ec2:DescribeLaunchTemplates":
+			t.Errorf("the caller is granted %s, which winbake never calls", a)
+		}
 	}
 }
 
@@ -140,5 +156,33 @@ func TestWildcardNamesAreRefused(t *testing.T) {
 func TestPackerIsRefused(t *testing.T) {
 	if _, err := policy.For(parse(t, "builder: packer\n"+govYAML), policy.Inputs{}); err == nil || !strings.Contains(err.Error(), "packer") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestRoleUnderAPath: a role's ARN holds its path (role/build/BuildRole,
+// IAM User Guide, "IAM identifiers"); without credentials to look it up,
+// the config names it so.
+func TestRoleUnderAPath(t *testing.T) {
+	doc := policy.Generate(parse(t, strings.Replace(govYAML, "instanceProfileRole: BuildRole", "instanceProfileRole: build/BuildRole", 1)), policy.Inputs{Account: "210987654321"})
+	b, _ := json.Marshal(doc)
+	if !strings.Contains(string(b), `"arn:aws-us-gov:iam::210987654321:role/build/BuildRole"`) {
+		t.Errorf("PassRole not on the role under its path:\n%s", b)
+	}
+}
+
+// TestInstanceProfileUnderAPath: iam:GetInstanceProfile is authorized on
+// the profile's ARN, path included; the name alone misses a profile under
+// /ci/. A looked-up ARN is used as it is.
+func TestInstanceProfileUnderAPath(t *testing.T) {
+	b, _ := json.Marshal(policy.Generate(parse(t, govYAML), policy.Inputs{Account: "210987654321"}))
+	if !strings.Contains(string(b), `"arn:aws-us-gov:iam::210987654321:instance-profile/*/BuildProfile"`) {
+		t.Errorf("GetInstanceProfile misses the profile under a path:\n%s", b)
+	}
+	found := "arn:aws-us-gov:iam::210987654321:instance-profile/ci/BuildProfile"
+	doc := policy.Generate(parse(t, govYAML), policy.Inputs{Account: "210987654321", InstanceProfileARN: found})
+	for _, st := range doc.Statement {
+		if st.Sid == "BakePreflightInstanceProfile" && (len(st.Resource) != 1 || st.Resource[0] != found) {
+			t.Errorf("GetInstanceProfile on %v, want the looked-up %s", st.Resource, found)
+		}
 	}
 }

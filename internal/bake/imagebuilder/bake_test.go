@@ -58,7 +58,7 @@ func newEnv(t testing.TB, yaml string) *env {
 	return &env{aws: s, log: log, cfg: cfg, baker: &imagebuilder.Baker{
 		ImageBuilder: func(r string) imagebuilder.API { return clients.ImageBuilder(r) },
 		EC2:          func(r string) imagebuilder.EC2API { return clients.EC2(r) },
-		IAM:          clients.IAM(),
+		IAM:          clients.IAM("us-east-1"),
 		STS:          clients.STS(""),
 		Clock:        s.Clock,
 		Log:          log,
@@ -297,5 +297,29 @@ func TestChangedInfrastructureIsUpdatedInPlace(t *testing.T) {
 	// A different build instance is a different input: a new build.
 	if n := e.aws.ImageBuilderCounts().Builds; n != 2 {
 		t.Errorf("%d builds, want 2", n)
+	}
+}
+
+// TestConfigFlippedBackIsApplied: instance types A, B, A, B. An update
+// with the token of an earlier update replays that answer and changes
+// nothing (Image Builder API reference, clientToken; "Ensuring
+// idempotency"), so a token made of the configuration and its content
+// leaves the second B unapplied, and every later run "updates" it again.
+func TestConfigFlippedBackIsApplied(t *testing.T) {
+	e := newEnv(t, cfgYAML)
+	ip := e.planFor(digestA)
+	for i, types := range [][]string{{"m6i.xlarge"}, {"m6i.2xlarge"}, {"m6i.xlarge"}, {"m6i.2xlarge"}} {
+		e.cfg.ImageBuilder.InstanceTypes = types
+		e.cfg.ImageBuilder.FastLaunch.MaxParallelLaunches = 6 + 2*(i%2) // the distribution flips too
+		if _, err := e.bake(t, ip); err != nil {
+			t.Fatalf("bake %d: %v\n%s", i+1, err, e.log)
+		}
+	}
+	e.log.Reset()
+	if _, err := e.bake(t, ip); err != nil {
+		t.Fatalf("same config again: %v\n%s", err, e.log)
+	}
+	if strings.Contains(e.log.String(), "updated infrastructure configuration") || strings.Contains(e.log.String(), "updated distribution configuration") {
+		t.Errorf("the last update did not take; the run with the same config updates again:\n%s", e.log)
 	}
 }

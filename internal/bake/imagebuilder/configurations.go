@@ -64,7 +64,10 @@ func (b *Baker) ensureInfrastructure(ctx context.Context, api API, cfg *config.C
 				InstanceTypes: ic.InstanceTypes, InstanceProfileName: aws.String(ic.InstanceProfile),
 				SubnetId: subnet, SecurityGroupIds: ic.SecurityGroupIDs, KeyPair: keyPair,
 				TerminateInstanceOnFailure: aws.Bool(ic.TerminatesOnFailure()), Logging: logging,
-				InstanceMetadataOptions: meta, ClientToken: aws.String(token(existing, sum)),
+				// No token of ours: one made of the content would replay an
+				// earlier update to the same content (A, B, A, B leaves A).
+				// The SDK makes a fresh one, kept across its retries.
+				InstanceMetadataOptions: meta,
 			})
 			return err
 		},
@@ -178,7 +181,7 @@ func (b *Baker) ensureDistribution(ctx context.Context, api API, cfg *config.Con
 		func(existing string) error {
 			_, err := api.UpdateDistributionConfiguration(ctx, &ib.UpdateDistributionConfigurationInput{
 				DistributionConfigurationArn: aws.String(existing), Description: aws.String(desc),
-				Distributions: dists, ClientToken: aws.String(token(existing, sum)),
+				Distributions: dists, // the SDK's own token, as for the infrastructure
 			})
 			return err
 		},

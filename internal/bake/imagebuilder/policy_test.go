@@ -140,3 +140,30 @@ func TestFirstUseOfImageBuilder(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestUpdatesHeldToTheImageTag: a configuration is updated only when it
+// carries the winbake:image tag of a configured image (aws:ResourceTag), so
+// the policy cannot rewrite a winbake-* configuration made for something
+// else.
+func TestUpdatesHeldToTheImageTag(t *testing.T) {
+	e := newEnv(t, cfgYAML)
+	allowGenerated(t, e)
+	ip := e.planFor(digestA)
+	if _, err := e.bake(t, ip); err != nil {
+		t.Fatal(err)
+	}
+	doc := generated(t, e)
+	for _, st := range doc.Statement {
+		if c, ok := st.Condition["StringEquals"]; ok && c["aws:ResourceTag/winbake:image"] != nil && slices.Contains(st.Action, "imagebuilder:UpdateInfrastructureConfiguration") {
+			c["aws:ResourceTag/winbake:image"] = []string{"other"}
+		}
+	}
+	b, _ := policy.Marshal(doc)
+	if err := e.aws.AllowPolicy(b); err != nil {
+		t.Fatal(err)
+	}
+	e.cfg.ImageBuilder.InstanceTypes = []string{"m6i.2xlarge"}
+	if _, err := e.bake(t, ip); err == nil || !strings.Contains(err.Error(), "AWS denied imagebuilder:UpdateInfrastructureConfiguration") {
+		t.Errorf("updating a configuration tagged for another image: err = %v", err)
+	}
+}

@@ -24,7 +24,7 @@ type statement struct {
 // each action AWS authorizes beside it, is allowed when a statement names
 // the action, one of its resources matches the ARN the action is
 // authorized on (IAM's * and ? wildcards), and its conditions hold
-// (StringEquals on aws:RequestTag/*, iam:PassedToService,
+// (StringEquals on aws:RequestTag/*, aws:ResourceTag/*, iam:PassedToService,
 // iam:AWSServiceName). Wildcard actions are refused outright.
 func (s *Server) AllowPolicy(doc []byte) error {
 	var d struct {
@@ -142,11 +142,27 @@ func (s *Server) authzOf(req *request, action string) []authz {
 		return s.ec2AuthzLocked(req, action)
 	}
 	own := authz{action, s.resourceLocked(req), ctx}
-	out := []authz{own}
 	if req.service != "imagebuilder" {
-		return out
+		return []authz{own}
 	}
 	b := req.body
+	// An update is authorized on the configuration it changes, with its tags
+	// (aws:ResourceTag, which every Image Builder resource type supports in
+	// the Service Authorization Reference).
+	var updated *ibResource
+	switch req.action {
+	case "UpdateInfrastructureConfiguration":
+		updated = s.ib.findIn(s.ib.infras, str(b, "infrastructureConfigurationArn"))
+	case "UpdateDistributionConfiguration":
+		updated = s.ib.findIn(s.ib.dists, str(b, "distributionConfigurationArn"))
+	}
+	if updated != nil {
+		tags, _ := updated.body["tags"].(map[string]any)
+		for k, v := range tags {
+			ctx["aws:ResourceTag/"+k] = fmt.Sprint(v)
+		}
+	}
+	out := []authz{own}
 	for _, a := range impliedActions[req.action] {
 		switch a {
 		case "imagebuilder:GetComponent":
