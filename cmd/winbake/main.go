@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/winbake/winbake/internal/pipeline"
@@ -38,7 +39,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"action", "run as a GitHub Action: inputs from INPUT_* variables, plan, bake and bump, with annotations, outputs and a job summary", runAction},
+		{"action", "run as a GitHub Action: inputs from INPUT_* variables, plan, bake and bump (or prune), with annotations, outputs and a job summary", runAction},
 		{"bake", "bake each image from the plan on EC2 Image Builder (resuming a build an earlier run started) or with Packer, and write bake.json", runBake},
 		{"bump", "replace the image's old AMI IDs in the repository and open or update its pull request", runBump},
 		{"plan", "find each image's base AMI and pin every image to cache to a digest for its Windows build, with sizes", runPlan},
@@ -92,10 +93,19 @@ func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: winbake %s %s\n\nFlags:\n", name, synopsis)
-		fs.PrintDefaults()
+		fmt.Fprintln(stderr, strings.TrimSpace("Usage: winbake "+name+" "+synopsis))
+		if hasFlags(fs) {
+			fmt.Fprint(stderr, "\nFlags:\n")
+			fs.PrintDefaults()
+		}
 	}
 	return fs
+}
+
+func hasFlags(fs *flag.FlagSet) bool {
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	return n > 0
 }
 
 // configFlag adds the -c flag every config-reading command takes.

@@ -97,3 +97,35 @@ func TestRenderMissingConfig(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestSynopsisNamesEveryFlag keeps each command's usage line, the one the
+// README's command table copies, in step with the flags it defines.
+func TestSynopsisNamesEveryFlag(t *testing.T) {
+	for _, c := range commands() {
+		_, stderr, err := runIn(t, t.TempDir(), c.name, "-h")
+		if err != nil {
+			t.Fatalf("%s -h: %v", c.name, err)
+		}
+		synopsis, flags, _ := strings.Cut(stderr, "\n")
+		for _, line := range strings.Split(flags, "\n") {
+			if !strings.HasPrefix(line, "  -") {
+				continue
+			}
+			name := strings.Fields(line)[0][1:]
+			if !strings.Contains(synopsis, "-"+name+" ") && !strings.Contains(synopsis, "-"+name+"]") {
+				t.Errorf("%s -h: usage line %q does not name -%s", c.name, synopsis, name)
+			}
+		}
+	}
+}
+
+// A command without flags says so by listing none, not by an empty heading.
+func TestHelpWithoutFlags(t *testing.T) {
+	_, stderr, err := runIn(t, t.TempDir(), "version", "-h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stderr != "Usage: winbake version\n" {
+		t.Errorf("version -h printed %q", stderr)
+	}
+}
