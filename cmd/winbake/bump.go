@@ -83,7 +83,11 @@ func bakedImages(ctx context.Context, env *pipeline.Env, cfg *config.Config, bak
 	case image != "":
 		img, ok := cfg.Image(image)
 		if !ok {
-			return nil, fmt.Errorf("--image %s: %s lists no such image", image, cfg.Source)
+			var names []string
+			for _, img := range cfg.Images {
+				names = append(names, img.Name)
+			}
+			return nil, fmt.Errorf("--image %s: %s lists no such image (it has %s)", image, cfg.Source, strings.Join(names, ", "))
 		}
 		if len(amis) == 0 {
 			return nil, errors.New("--image needs at least one --ami REGION=AMI")
