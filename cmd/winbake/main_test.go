@@ -129,3 +129,34 @@ func TestHelpWithoutFlags(t *testing.T) {
 		t.Errorf("version -h printed %q", stderr)
 	}
 }
+
+// TestREADMECommandTable: the README's command table shows each command
+// with the usage line -h prints, and lists no command winbake lacks.
+func TestREADMECommandTable(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]bool{}
+	for _, line := range strings.Split(string(readme), "\n") {
+		if rest, ok := strings.CutPrefix(line, "| `winbake "); ok {
+			name, _, _ := strings.Cut(rest, " ")
+			rows[strings.TrimSuffix(strings.Fields(name)[0], "`")] = true
+		}
+	}
+	for _, c := range commands() {
+		_, stderr, err := runIn(t, t.TempDir(), c.name, "-h")
+		if err != nil {
+			t.Fatal(err)
+		}
+		synopsis, _, _ := strings.Cut(stderr, "\n")
+		usage := strings.TrimPrefix(synopsis, "Usage: ")
+		if want := "| `" + strings.ReplaceAll(usage, "|", `\|`) + "` |"; !strings.Contains(string(readme), want) {
+			t.Errorf("README's command table lacks %s", want)
+		}
+		delete(rows, c.name)
+	}
+	for name := range rows {
+		t.Errorf("README's command table lists winbake %s, which is no command", name)
+	}
+}
