@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/pipeline"
 )
 
@@ -21,10 +22,22 @@ func main() {
 	err := run(ctx, pipeline.System(os.Getenv), os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		if !errors.Is(err, errReported) {
-			fmt.Fprintln(os.Stderr, "winbake:", err)
-		}
+		printError(os.Stderr, err)
 		os.Exit(1)
+	}
+}
+
+// printError prints a failure. A config file's errors print one
+// file:line:col line each, as editors and the README show them; anything
+// else gets winbake's prefix.
+func printError(w io.Writer, err error) {
+	var cfgErrs config.Errors
+	switch {
+	case errors.Is(err, errReported):
+	case errors.As(err, &cfgErrs) && cfgErrs.Error() == err.Error():
+		fmt.Fprintln(w, err)
+	default:
+		fmt.Fprintln(w, "winbake:", err)
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -158,5 +159,28 @@ func TestREADMECommandTable(t *testing.T) {
 	}
 	for name := range rows {
 		t.Errorf("README's command table lists winbake %s, which is no command", name)
+	}
+}
+
+// Config errors print as the README shows them: every line starts with
+// file:line:col, the first too, so editors can jump to each.
+func TestConfigErrorsPrintAsFileLineCol(t *testing.T) {
+	dir := t.TempDir()
+	cfg := "images:\n  - name: win\n    kubernetes: 1.30\n    windows: 2022-core\n    regions: [us-east-1]\n    volumeSise: 80\n"
+	if err := os.WriteFile(filepath.Join(dir, "winbake.yaml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := runIn(t, dir, "render")
+	var b strings.Builder
+	printError(&b, err)
+	for _, line := range strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n") {
+		if !strings.HasPrefix(line, "winbake.yaml:") {
+			t.Errorf("line %q does not start with file:line:col; all:\n%s", line, b.String())
+		}
+	}
+	b.Reset()
+	printError(&b, errors.New("no AWS credentials"))
+	if b.String() != "winbake: no AWS credentials\n" {
+		t.Errorf("other errors print as %q", b.String())
 	}
 }
