@@ -184,3 +184,16 @@ func TestConfigErrorsPrintAsFileLineCol(t *testing.T) {
 		t.Errorf("other errors print as %q", b.String())
 	}
 }
+
+// Every flag that takes a value shows a placeholder that says what it is,
+// not Go's type name.
+func TestFlagPlaceholders(t *testing.T) {
+	for _, c := range commands() {
+		_, stderr, _ := runIn(t, t.TempDir(), c.name, "-h")
+		for _, line := range strings.Split(stderr, "\n") {
+			if f := strings.Fields(line); strings.HasPrefix(line, "  -") && len(f) > 1 && (f[1] == "string" || f[1] == "int" || f[1] == "value") {
+				t.Errorf("%s -h: %q shows a type, not what to give", c.name, line)
+			}
+		}
+	}
+}
