@@ -15,7 +15,7 @@ func runBake(ctx context.Context, host pipeline.Host, args []string, stdout, std
 	cfgFile := configFlag(fs)
 	planFile := fs.String("plan", "", "bake exactly this reviewed plan `file` (default: plan now)")
 	outFile := fs.String("out", "bake.json", "write what was baked to this `file`, for winbake bump")
-	builder := fs.String("builder", "", "override the config's builder: imagebuilder or packer")
+	builder := fs.String("builder", "", "override the config's `builder`: imagebuilder or packer")
 	if help, err := parse(fs, args); help || err != nil {
 		return err
 	}

@@ -31,13 +31,13 @@ func (a *amiFlags) Set(v string) error {
 func runBump(ctx context.Context, host pipeline.Host, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bump", "[-c winbake.yaml] (--bake bake.json | --image NAME --ami REGION=AMI ...) [--dry-run | --no-pr] [--repo DIR]", stderr)
 	cfgFile := configFlag(fs)
-	bakeFile := fs.String("bake", "", "the bake.json of winbake bake")
-	image := fs.String("image", "", "bump this image to AMIs baked elsewhere (with --ami)")
+	bakeFile := fs.String("bake", "", "the bake.json `file` of winbake bake")
+	image := fs.String("image", "", "bump the image `NAME` to AMIs baked elsewhere (with --ami)")
 	var amis amiFlags
 	fs.Var(&amis, "ami", "`REGION=AMI` of the new AMI, repeated per region (with --image)")
 	dryRun := fs.Bool("dry-run", false, "print what would change and touch nothing")
 	noPR := fs.Bool("no-pr", false, "rewrite the working tree and stop: no commit, push or pull request")
-	repoDir := fs.String("repo", ".", "the repository to bump")
+	repoDir := fs.String("repo", ".", "the repository `DIR` to bump")
 	if help, err := parse(fs, args); help || err != nil {
 		return err
 	}
@@ -83,7 +83,11 @@ func bakedImages(ctx context.Context, env *pipeline.Env, cfg *config.Config, bak
 	case image != "":
 		img, ok := cfg.Image(image)
 		if !ok {
-			return nil, fmt.Errorf("--image %s: %s lists no such image", image, cfg.Source)
+			var names []string
+			for _, img := range cfg.Images {
+				names = append(names, img.Name)
+			}
+			return nil, fmt.Errorf("--image %s: %s lists no such image (it has %s)", image, cfg.Source, strings.Join(names, ", "))
 		}
 		if len(amis) == 0 {
 			return nil, errors.New("--image needs at least one --ami REGION=AMI")

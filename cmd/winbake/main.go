@@ -10,8 +10,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
+	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/pipeline"
 )
 
@@ -20,10 +22,22 @@ func main() {
 	err := run(ctx, pipeline.System(os.Getenv), os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		if !errors.Is(err, errReported) {
-			fmt.Fprintln(os.Stderr, "winbake:", err)
-		}
+		printError(os.Stderr, err)
 		os.Exit(1)
+	}
+}
+
+// printError prints a failure. A config file's errors print one
+// file:line:col line each, as editors and the README show them; anything
+// else gets winbake's prefix.
+func printError(w io.Writer, err error) {
+	var cfgErrs config.Errors
+	switch {
+	case errors.Is(err, errReported):
+	case errors.As(err, &cfgErrs) && cfgErrs.Error() == err.Error():
+		fmt.Fprintln(w, err)
+	default:
+		fmt.Fprintln(w, "winbake:", err)
 	}
 }
 
@@ -38,7 +52,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"action", "run as a GitHub Action: inputs from INPUT_* variables, plan, bake and bump, with annotations, outputs and a job summary", runAction},
+		{"action", "run as a GitHub Action: inputs from INPUT_* variables, plan, bake and bump (or prune), with annotations, outputs and a job summary", runAction},
 		{"bake", "bake each image from the plan on EC2 Image Builder (resuming a build an earlier run started) or with Packer, and write bake.json", runBake},
 		{"bump", "replace the image's old AMI IDs in the repository and open or update its pull request", runBump},
 		{"plan", "find each image's base AMI and pin every image to cache to a digest for its Windows build, with sizes", runPlan},
@@ -92,10 +106,19 @@ func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: winbake %s %s\n\nFlags:\n", name, synopsis)
-		fs.PrintDefaults()
+		fmt.Fprintln(stderr, strings.TrimSpace("Usage: winbake "+name+" "+synopsis))
+		if hasFlags(fs) {
+			fmt.Fprint(stderr, "\nFlags:\n")
+			fs.PrintDefaults()
+		}
 	}
 	return fs
+}
+
+func hasFlags(fs *flag.FlagSet) bool {
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	return n > 0
 }
 
 // configFlag adds the -c flag every config-reading command takes.

@@ -10,7 +10,7 @@ import (
 )
 
 func runRender(_ context.Context, _ pipeline.Host, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("render", "[-c winbake.yaml] [--plan plan.json] [-o out/]", stderr)
+	fs := newFlags("render", "[-c winbake.yaml] [--plan plan.json] [-o out/] [--account ID]", stderr)
 	cfgFile := configFlag(fs)
 	outDir := fs.String("o", "out", "output `directory`; each image gets a folder")
 	planFile := fs.String("plan", "", "pin base AMIs and digests from this plan `file` (from winbake plan --json)")

@@ -156,7 +156,7 @@ func Explain(err error) error {
 		return d
 	}
 	if strings.Contains(err.Error(), "failed to refresh cached credentials") || strings.Contains(err.Error(), "no EC2 IMDS role found") {
-		return fmt.Errorf("no AWS credentials: set them in the environment (in GitHub Actions, use aws-actions/configure-aws-credentials with OIDC): %w", err)
+		return fmt.Errorf("no AWS credentials: set them in the environment (AWS_PROFILE, after aws sso login or aws configure; or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; in GitHub Actions, use aws-actions/configure-aws-credentials with OIDC): %w", err)
 	}
 	return err
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -132,10 +133,32 @@ func prepare(ctx context.Context, o Options, img config.Image, b bake.Image, roo
 			regions = append(regions, a.Region)
 		}
 	}
+	if err := checkPaths(o.Config, root); err != nil {
+		return nil, err
+	}
 	return amiref.Find(ctx, amiref.Request{
 		Root: root, Paths: o.Config.Bump.Paths, Exclude: o.Config.Bump.Exclude,
 		EC2: o.EC2, Image: img, Regions: regions, NewAMIs: newAMIs,
 	})
+}
+
+// checkPaths reports a bump.paths entry missing from the repository at its
+// place in the config, since a typo there would otherwise stop the scan
+// with a bare lstat error.
+func checkPaths(cfg *config.Config, root string) error {
+	var errs config.Errors
+	for i, p := range cfg.Bump.Paths {
+		if _, err := os.Lstat(filepath.Join(root, filepath.FromSlash(p))); errors.Is(err, fs.ErrNotExist) {
+			field := fmt.Sprintf("bump.paths[%d]", i)
+			line, col, _ := cfg.Position(field)
+			errs = append(errs, &config.Error{File: cfg.Source, Line: line, Column: col, Path: field,
+				Msg: fmt.Sprintf("%q is not in the repository; list folders that exist, relative to its root", p)})
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
 }
 
 func write(root string, contents map[string][]byte) error {

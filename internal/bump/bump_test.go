@@ -347,3 +347,19 @@ func TestSignedCommitsThroughTheAPI(t *testing.T) {
 		t.Fatalf("second run: %+v %v, commits %v", o, err, w.gh.SignedCommits)
 	}
 }
+
+// A bump.paths entry the repository lacks is a config error at its line,
+// not a failed lstat deep in the scan.
+func TestMissingBumpPath(t *testing.T) {
+	w := newWorld(t)
+	cfg, err := config.Parse("winbake.yaml", []byte("images:\n  - name: win\n    kubernetes: \"1.31\"\n    windows: 2022-core\n    regions: [us-east-1, eu-west-1]\nbump:\n  paths: [terraform, clusters]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.cfg = cfg
+	_, err = w.run(DryRun, baked(newEast1, newWest1))
+	want := `winbake.yaml:7:22: bump.paths[1]: "clusters" is not in the repository; list folders that exist, relative to its root`
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v\nwant %s", err, want)
+	}
+}

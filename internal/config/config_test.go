@@ -98,6 +98,14 @@ func TestBadInput(t *testing.T) {
 			[]string{`w.yaml:3:17: images[0].kubernetes: "1.031" is not a Kubernetes minor version; expected one such as "1.34"`}},
 		{"2025 example is one it accepts", strings.NewReplacer(`"1.31"`, `"v1.35"`, "2022-core", "2025-core").Replace(base),
 			[]string{`w.yaml:3:17: images[0].kubernetes: "v1.35" is not a Kubernetes minor version; expected one such as "1.35"`}},
+		{"region with a misspelt compass word", strings.Replace(base, "[us-east-1]", "[us-east-1, eu-wset-1]", 1),
+			[]string{`w.yaml:5:26: images[0].regions[1]: "eu-wset-1" is not an AWS region name; did you mean "eu-west-1"?`}},
+		{"launch template region typo", base + "imagebuilder:\n  launchTemplates:\n    - {region: us-esat-1, id: lt-0123456789abcdef0}\n",
+			[]string{`w.yaml:8:16: imagebuilder.launchTemplates[0].region: "us-esat-1" is not an AWS region name; did you mean "us-east-1"?`}},
+		{"space after a reference's colon", base + "    cache:\n      - mcr.microsoft.com/windows/servercore: ltsc2022\n",
+			[]string{`w.yaml:7:9: images[0].cache[0]: expected a string, found a mapping; YAML reads a colon followed by a space as a key and its value: write "mcr.microsoft.com/windows/servercore:ltsc2022"`}},
+		{"single region without brackets", strings.Replace(base, "[us-east-1]", "us-east-1", 1),
+			[]string{`w.yaml:5:14: images[0].regions: expected a list, found a single value; write it as a list: [us-east-1]`}},
 		{"bad image reference", base + "    cache:\n      - nginx:latest\n      - \"foo bar\"\n",
 			[]string{`w.yaml:8:9: images[0].cache[1]: "foo bar" is not an image reference`}},
 		{"bad ami", base + "    amis: [ami-123]\n",
@@ -146,5 +154,27 @@ func TestBadInput(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Every region of aws-sdk-go-v2's partitions.json shaped like a region
+// passes the compass-word check.
+func TestRealRegionsAccepted(t *testing.T) {
+	for _, r := range []string{"us-east-1", "eu-west-3", "ap-southeast-7", "ap-northeast-3", "cn-northwest-1", "mx-central-1", "us-gov-west-1", "us-isob-east-1", "eu-isoe-west-1", "il-central-1"} {
+		src := "images:\n  - name: win\n    kubernetes: \"1.31\"\n    windows: 2022-core\n    regions: [" + r + "]\n"
+		if _, err := Parse("w.yaml", []byte(src)); err != nil {
+			t.Errorf("%s: %v", r, err)
+		}
+	}
+}
+
+// Region names from aws-sdk-go-v2's partitions.json, the European Sovereign
+// Cloud's four-letter prefix and the ISO partitions included, all load.
+func TestRealRegionNamesLoad(t *testing.T) {
+	for _, r := range []string{"us-east-1", "ap-southeast-5", "mx-central-1", "us-gov-west-1", "cn-northwest-1", "us-isob-east-1", "eusc-de-east-1"} {
+		src := "images:\n  - {name: win, kubernetes: \"1.31\", windows: 2022-core, regions: [" + r + "]}\n"
+		if _, err := Parse("w.yaml", []byte(src)); err != nil {
+			t.Errorf("%s: %v", r, err)
+		}
 	}
 }

@@ -88,7 +88,11 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		d.decodeStruct(n, v, path)
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
-			d.fail(n, path, "expected a list, found %s", kindName(n))
+			hint := ""
+			if n.Kind == yaml.ScalarNode {
+				hint = fmt.Sprintf("; write it as a list: [%s]", n.Value)
+			}
+			d.fail(n, path, "expected a list, found %s%s", kindName(n), hint)
 			return
 		}
 		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
@@ -98,7 +102,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		v.Set(s)
 	case reflect.String:
 		if n.Kind != yaml.ScalarNode {
-			d.fail(n, path, "expected a string, found %s", kindName(n))
+			d.fail(n, path, "expected a string, found %s%s", kindName(n), colonHint(n))
 			return
 		}
 		if n.Tag == "!!float" {
@@ -195,6 +199,15 @@ func editDistance(a, b string) int {
 		prev = cur
 	}
 	return prev[len(b)]
+}
+
+// colonHint explains the mapping YAML makes of "repo: tag", a reference
+// typed with a space after its colon.
+func colonHint(n *yaml.Node) string {
+	if n.Kind != yaml.MappingNode || len(n.Content) != 2 || n.Content[0].Kind != yaml.ScalarNode || n.Content[1].Kind != yaml.ScalarNode {
+		return ""
+	}
+	return fmt.Sprintf("; YAML reads a colon followed by a space as a key and its value: write %q", n.Content[0].Value+":"+n.Content[1].Value)
 }
 
 func kindName(n *yaml.Node) string {

@@ -21,7 +21,7 @@ var (
 	imageNameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
 	// No leading zero: "1.035" names no SSM parameter.
 	kubernetesRE = regexp.MustCompile(`^1\.(0|[1-9]\d*)$`)
-	regionRE     = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$`)
+	regionRE     = regexp.MustCompile(`^[a-z]{2,4}(-[a-z]{2,4})?-[a-z]+-\d{1,2}$`)
 	// AMIPattern matches a whole AMI ID: "ami-" and 8 or 17 hex digits.
 	AMIPattern      = regexp.MustCompile(`^ami-([0-9a-f]{8}|[0-9a-f]{17})$`)
 	instanceTypeRE  = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
@@ -163,8 +163,8 @@ func (v *validator) image(p string, img Image) {
 	seen := map[string]bool{}
 	for j, r := range img.Regions {
 		rp := fmt.Sprintf("%s.regions[%d]", p, j)
-		if !regionRE.MatchString(r) {
-			v.at(rp, "%q is not an AWS region name; expected one like us-east-1", r)
+		if !checkRegion(v, rp, r) {
+			continue
 		} else if seen[r] {
 			v.at(rp, "%q is listed twice", r)
 		}
@@ -225,9 +225,7 @@ func (v *validator) imageBuilder() {
 		if !launchTmplRE.MatchString(lt.ID) {
 			v.at(p+".id", "%q is not a launch template ID; expected lt- and 17 hex digits", lt.ID)
 		}
-		if !regionRE.MatchString(lt.Region) {
-			v.at(p+".region", "%q is not an AWS region name; expected one like us-east-1", lt.Region)
-		}
+		checkRegion(v, p+".region", lt.Region)
 	}
 	if ib.SSMParameter != "" && !ssmParamRE.MatchString(ib.SSMParameter) {
 		v.at("imagebuilder.ssmParameter", "%q is not an SSM parameter name; expected a path like /winbake/{image}/ami", ib.SSMParameter)
@@ -270,4 +268,65 @@ func (v *validator) onePartition() {
 			}
 		}
 	}
+}
+
+// regionDirections are the compass words of AWS region names, all of those
+// in aws-sdk-go-v2's internal/endpoints/awsrulesfn/partitions.json and the
+// one it lacks. A closed set, unlike the regions themselves.
+var regionDirections = []string{"central", "east", "north", "northeast", "northwest", "south", "southeast", "southwest", "west"}
+
+// checkRegion reports a name that is not shaped like a region, or whose
+// compass word is a misspelling ("eu-wset-1"), which AWS would otherwise
+// answer only with an unreachable endpoint. It says whether r is valid.
+func checkRegion(v *validator, field, r string) bool {
+	if !regionRE.MatchString(r) {
+		v.at(field, "%q is not an AWS region name; expected one like us-east-1", r)
+		return false
+	}
+	parts := strings.Split(r, "-")
+	dir := parts[len(parts)-2]
+	best, bestDist, ties := "", 3, 0
+	for _, w := range regionDirections {
+		if w == dir {
+			return true
+		}
+		switch d := swapDistance(dir, w); {
+		case d < bestDist:
+			best, bestDist, ties = w, d, 1
+		case d == bestDist:
+			ties++
+		}
+	}
+	if best == "" || ties > 1 {
+		return true // an unfamiliar word, not a typo of a known one
+	}
+	parts[len(parts)-2] = best
+	v.at(field, "%q is not an AWS region name; did you mean %q?", r, strings.Join(parts, "-"))
+	return false
+}
+
+// swapDistance is the edit distance that counts swapping two neighbouring
+// letters as one edit, the commonest slip in a word typed from memory.
+func swapDistance(a, b string) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
 }

@@ -113,7 +113,7 @@ func Read(file string) (*File, error) {
 		return nil, fmt.Errorf("%s is not a bake file: %w", file, err)
 	}
 	if f.Version != FormatVersion {
-		return nil, fmt.Errorf("%s has version %d; this winbake reads version %d", file, f.Version, FormatVersion)
+		return nil, fmt.Errorf("%s is a bake file of version %d; this winbake reads version %d (give the bake.json winbake bake wrote, or bake again)", file, f.Version, FormatVersion)
 	}
 	for i, img := range f.Images {
 		if img.Name == "" || len(img.AMIs) == 0 {
