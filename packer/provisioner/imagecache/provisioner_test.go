@@ -108,6 +108,8 @@ func TestPrepareErrors(t *testing.T) {
 		{map[string]any{"plan_file": planFile, "windows_variant": "2022-core"}, "pinned win for Windows build 10.0.17763, but the instance is 2022-core (build 10.0.20348)"},
 		{map[string]any{"plan_file": planFile, "image_name": "other"}, `has no image "other"`},
 		{map[string]any{"images": []string{"nginx"}, "max_attempts": 99}, "max_attempts: 99 is out of range"},
+		{map[string]any{"images": []string{"nginx"}, "index_digests": map[string]string{"nginx:1.27": "sha256:" + strings.Repeat("c", 64)}}, `index_digests: "nginx:1.27" is not one of images`},
+		{map[string]any{"images": []string{"nginx"}, "index_digests": map[string]string{"nginx": "md5:abc"}}, `index digest "md5:abc" is not a sha256 digest`},
 	} {
 		var prov Provisioner
 		err := prov.Prepare(tc.raw)
@@ -121,5 +123,27 @@ func TestPrepareErrors(t *testing.T) {
 	}
 	if len(prov.images) != 1 || prov.images[0].Pull != "docker.io/library/nginx@sha256:"+strings.Repeat("b", 64) || prov.images[0].Index != "docker.io/library/nginx@sha256:"+strings.Repeat("c", 64) {
 		t.Errorf("images from the plan: %+v", prov.images)
+	}
+}
+
+// TestIndexDigestsNameTheIndex: the Packer path gives a cached image the
+// name of the index its tag named, as the Image Builder path does, so that
+// pods pinned to the index digest (what kubelet records when it pulls by
+// tag) find it.
+func TestIndexDigestsNameTheIndex(t *testing.T) {
+	pinned := "mcr.microsoft.com/dotnet/aspnet:8.0-nanoserver-ltsc2022@sha256:" + strings.Repeat("a", 64)
+	comm, _, err := provision(t, map[string]any{
+		"images":        []string{pinned, "nginx"},
+		"index_digests": map[string]string{pinned: "sha256:" + strings.Repeat("b", 64)},
+	}, "WINBAKE-CACHE-COMPLETE 2\n", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []components.CacheImage
+	if err := json.Unmarshal([]byte(comm.uploads["C:/Windows/Temp/winbake/images.json"]), &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 || list[0].Index != "mcr.microsoft.com/dotnet/aspnet@sha256:"+strings.Repeat("b", 64) || list[1].Index != "" {
+		t.Errorf("image list: %+v", list)
 	}
 }
