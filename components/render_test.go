@@ -297,6 +297,14 @@ func TestCtrCommandsMatchScript(t *testing.T) {
 	if wait, pull := strings.Index(script, "\nWait-Containerd\n"), strings.Index(script, "Invoke-Ctr $pullArgs"); wait < 0 || pull < 0 || wait > pull {
 		t.Errorf("cache-images.ps1 does not call Wait-Containerd before its first pull (at %d, pull at %d)", wait, pull)
 	}
+	// A disabled service is named as such: Start-Service says only
+	// "Cannot start service containerd on computer '.'".
+	for _, name := range []string{CacheScript, VerifyScript} {
+		s := Script(name)
+		if check, start := strings.Index(s, "$service.StartType -eq 'Disabled'"), strings.Index(s, "Start-Service -Name containerd"); check < 0 || start < 0 || check > start {
+			t.Errorf("%s does not check for a disabled containerd service before starting it (check at %d, start at %d)", name, check, start)
+		}
+	}
 	for _, want := range []string{"$Namespace = '" + CtrNamespace + "'", "'" + PinnedLabel + "'", "@($image.pull, $image.tag, $image.index)"} {
 		if !strings.Contains(script, want) {
 			t.Errorf("cache-images.ps1 lacks %s", want)
