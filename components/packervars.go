@@ -65,12 +65,12 @@ func NewPackerVars(cfg *config.Config, img config.Image, baseAMI string, pinned,
 				entry = tag.Name()
 			}
 			entry += "@" + d
-			if ix := indexes[ref]; ix != "" {
-				if vars.CacheIndexDigests == nil {
-					vars.CacheIndexDigests = map[string]string{}
-				}
-				vars.CacheIndexDigests[entry] = ix
+		}
+		if ix := indexes[ref]; ix != "" {
+			if vars.CacheIndexDigests == nil {
+				vars.CacheIndexDigests = map[string]string{}
 			}
+			vars.CacheIndexDigests[entry] = ix
 		}
 		vars.CacheImages = append(vars.CacheImages, entry)
 	}
