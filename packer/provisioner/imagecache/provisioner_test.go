@@ -164,7 +164,7 @@ func TestSameNamesAsImageBuilder(t *testing.T) {
       - 123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app:1.0
       - nginx
       - mcr.microsoft.com/windows/nanoserver:ltsc2022
-      - "mcr.microsoft.com/dotnet/aspnet:8.0-nanoserver-ltsc2022@sha256:` + strings.Repeat("1", 64) + `"
+      - "mcr.microsoft.com/dotnet/aspnet:8.0-nanoserver-ltsc2022@sha256:`+strings.Repeat("1", 64)+`"
 `))
 	if err != nil {
 		t.Fatal(err)
