@@ -2,8 +2,10 @@ package components
 
 import (
 	"flag"
+	"fmt"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -139,6 +141,34 @@ func TestComponentTooLarge(t *testing.T) {
 	_, err := Component(img, cache)
 	if err == nil || !strings.Contains(err.Error(), "over Image Builder's inline limit of 16000") {
 		t.Fatalf("err = %v, want the inline limit error", err)
+	}
+	// The error says how many fit: that many render, one more does not.
+	m := regexp.MustCompile(`its first (\d+) of 120 cache images fit`).FindStringSubmatch(err.Error())
+	if m == nil {
+		t.Fatalf("the error does not say how many images fit: %v", err)
+	}
+	fit, _ := strconv.Atoi(m[1])
+	if _, err := Component(img, cache[:fit]); err != nil {
+		t.Errorf("%d images were said to fit: %v", fit, err)
+	}
+	if _, err := Component(img, cache[:fit+1]); err == nil {
+		t.Errorf("%d images fit, more than the %d the error said", fit+1, fit)
+	}
+	// What fits today (nine), pinned by digest and named by index digest:
+	// the scripts must leave room for a useful list.
+	var typical []CacheImage
+	for i := range 9 {
+		ci, err := NewCacheImage(fmt.Sprintf("123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/service-%d:1.2.3", i), "sha256:"+strings.Repeat("d", 64))
+		if err == nil {
+			ci, err = ci.WithIndex("sha256:" + strings.Repeat("e", 64))
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		typical = append(typical, ci)
+	}
+	if _, err := Component(img, typical); err != nil {
+		t.Errorf("nine pinned ECR images with index digests no longer fit: %v", err)
 	}
 }
 
