@@ -9,6 +9,7 @@ package imagecache
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -109,7 +110,7 @@ func (c *Config) prepare(raws ...any) ([]components.CacheImage, error) {
 		variant = v
 	}
 	var images []components.CacheImage
-	for ref := range c.IndexDigests {
+	for _, ref := range slices.Sorted(maps.Keys(c.IndexDigests)) {
 		if !slices.Contains(c.Images, ref) {
 			errs = append(errs, fmt.Errorf("index_digests: %q is not one of images", ref))
 		}
