@@ -211,6 +211,9 @@ phases:
       - name: Ok
         action: ExecutePowerShell
         inputs: {script: x}
+      - name: Braces
+        action: ExecutePowerShell
+        inputs: {commands: ['Write-Host "{{ image }}"']}
   - name: deploy
     steps: []
 `
@@ -223,6 +226,7 @@ phases:
 		`phases[0].steps[0]: onFailure Stop must be Abort, Continue or Ignore`,
 		`phases[0].steps[1]: action ExecutePowerShell takes no input "script"`,
 		`phases[0].steps[1]: ExecutePowerShell needs either a non-empty commands list or a file`,
+		`phases[0].steps[2]: inputs hold "{{", which AWSTOE reads as a variable reference (the document defines none)`,
 		`phases[1]: "deploy" is not a phase name`,
 		`phases[1] (deploy): steps must be a non-empty list`,
 	}
