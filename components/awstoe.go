@@ -3,7 +3,9 @@ package components
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -134,6 +136,12 @@ func CheckAWSTOE(data []byte) []string {
 					}
 				}
 			}
+			// AWSTOE substitutes {{ name }} in step inputs with a constant or
+			// parameter ("Use variables in your custom component document");
+			// these documents define none, so any "{{" is a broken reference.
+			if hasBraces(inputs) {
+				bad("%s: inputs hold \"{{\", which AWSTOE reads as a variable reference (the document defines none)", at)
+			}
 			if action == "ExecutePowerShell" {
 				cmds, isList := inputs["commands"].([]any)
 				_, isFile := inputs["file"].(string)
@@ -152,6 +160,23 @@ func CheckAWSTOE(data []byte) []string {
 		bad("a document needs a build, validate or test phase")
 	}
 	return problems
+}
+
+// hasBraces reports whether any string inside v holds "{{".
+func hasBraces(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return strings.Contains(v, "{{")
+	case []any:
+		return slices.ContainsFunc(v, hasBraces)
+	case map[string]any:
+		for _, x := range v {
+			if hasBraces(x) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func sortedKeys(m map[string]any) []string {

@@ -55,6 +55,26 @@ func Component(img config.Image, cache []CacheImage) ([]byte, error) {
 	if len(cache) == 0 {
 		return nil, fmt.Errorf("image %s: nothing to cache (its cache: list is empty)", img.Name)
 	}
+	doc, err := component(img, cache)
+	if err != nil {
+		return nil, err
+	}
+	n := len([]rune(string(doc)))
+	if n <= MaxInlineData {
+		return doc, nil
+	}
+	// Say how many of these images would fit, so the user knows where to split.
+	fit := len(cache) - 1
+	for ; fit > 0; fit-- {
+		if d, err := component(img, cache[:fit]); err == nil && len([]rune(string(d))) <= MaxInlineData {
+			break
+		}
+	}
+	return nil, fmt.Errorf("image %s: the component document is %d characters, over Image Builder's inline limit of %d; its first %d of %d cache images fit: cache the others in another image, or shorten the references", img.Name, n, MaxInlineData, fit, len(cache))
+}
+
+// component renders the document, whatever its size.
+func component(img config.Image, cache []CacheImage) ([]byte, error) {
 	pull, err := Invocation(CacheScript, cache)
 	if err != nil {
 		return nil, err
@@ -100,9 +120,6 @@ func Component(img config.Image, cache []CacheImage) ([]byte, error) {
 	}
 	if problems := CheckAWSTOE(buf.Bytes()); len(problems) > 0 {
 		return nil, fmt.Errorf("image %s: the rendered component breaks the AWSTOE rules: %s", img.Name, strings.Join(problems, "; "))
-	}
-	if n := len([]rune(buf.String())); n > MaxInlineData {
-		return nil, fmt.Errorf("image %s: the component document is %d characters, over Image Builder's inline limit of %d; cache fewer images in this image (split it into two images) or shorten the references", img.Name, n, MaxInlineData)
 	}
 	return buf.Bytes(), nil
 }

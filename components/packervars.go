@@ -29,11 +29,17 @@ type PackerVars struct {
 	FastLaunchSnapshots int  `json:"fast_launch_target_resource_count,omitempty"`
 	// CacheImages are references, pinned as repo:tag@sha256:... when planned.
 	CacheImages []string `json:"cache_images"`
+	// CacheIndexDigests gives, for each entry of CacheImages whose tag named a
+	// multi-platform index when planned, that index's digest: the node gets
+	// the name repo@<index digest> too, which kubelet records when it pulls
+	// by tag and pods pinned to it look for.
+	CacheIndexDigests map[string]string `json:"cache_index_digests,omitempty"`
 }
 
 // NewPackerVars fills the Packer variables of an image. pinned holds the
-// planned digest of each cache reference, if any.
-func NewPackerVars(cfg *config.Config, img config.Image, baseAMI string, pinned map[string]string) ([]byte, error) {
+// planned digest of each cache reference, if any, and indexes the digest of
+// the index its tag named.
+func NewPackerVars(cfg *config.Config, img config.Image, baseAMI string, pinned, indexes map[string]string) ([]byte, error) {
 	v, _ := windows.Lookup(img.Windows)
 	vars := PackerVars{
 		ImageName:         img.Name,
@@ -59,6 +65,12 @@ func NewPackerVars(cfg *config.Config, img config.Image, baseAMI string, pinned 
 				entry = tag.Name()
 			}
 			entry += "@" + d
+		}
+		if ix := indexes[ref]; ix != "" {
+			if vars.CacheIndexDigests == nil {
+				vars.CacheIndexDigests = map[string]string{}
+			}
+			vars.CacheIndexDigests[entry] = ix
 		}
 		vars.CacheImages = append(vars.CacheImages, entry)
 	}

@@ -122,6 +122,15 @@ var plantedTraps = []struct {
 	{"safe-params", "param([ValidateRange(0, 1)][int]$Pin = 1, [string]$Name)\nWrite-Host $Pin\n", ""},
 	{"no-stop", "$o = & $Ctr version 2>&1\n", ""},
 	{"scriptblock-call", stop + "& { Write-Host 'x' } -Name 1\n", ""},
+	{"json-shallow", "$images | ConvertTo-Json | Set-Content -Encoding ASCII -LiteralPath $f\n", "json-depth"},
+	{"safe-json-depth", "$s = ConvertTo-Json -Depth 10 -InputObject $images\n$t = $images | ConvertTo-Json -Dep:5 -Compress\n", ""},
+	{"out-file-utf16", "$list | Out-File -FilePath $f\n", "file-encoding"},
+	{"redirect-utf16", "Write-Output $json > $f\n", "file-encoding"},
+	{"append-utf16", "$line >> 'C:\\ProgramData\\winbake\\log.txt'\n", "file-encoding"},
+	{"safe-files", "$list | Out-File -FilePath $f -Encoding ascii\n$o = & $x 2>&1\n$n = Get-Item x 2> $null\nGet-Item y > $null\n", ""},
+	{"iwr-ie-engine", "Invoke-WebRequest -Uri $u -OutFile $f\n", "web-parsing"},
+	{"curl-alias", "$r = curl $u\n", "web-parsing"},
+	{"safe-web", "Invoke-WebRequest -Uri $u -OutFile $f -UseBasicParsing\n$r = iwr $u -UseB\n", ""},
 }
 
 const stop = "$ErrorActionPreference = 'Stop'\n"

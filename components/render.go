@@ -57,7 +57,7 @@ func Render(cfg *config.Config, pins map[string]Pins, account string) (map[strin
 		if err != nil {
 			return nil, fmt.Errorf("encoding the recipe of %s: %w", img.Name, err)
 		}
-		vars, err := NewPackerVars(cfg, img, p.BaseAMI, p.Digests)
+		vars, err := NewPackerVars(cfg, img, p.BaseAMI, p.Digests, p.Indexes)
 		if err != nil {
 			return nil, fmt.Errorf("encoding the Packer variables of %s: %w", img.Name, err)
 		}

@@ -2,8 +2,10 @@ package components
 
 import (
 	"flag"
+	"fmt"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -140,6 +142,34 @@ func TestComponentTooLarge(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "over Image Builder's inline limit of 16000") {
 		t.Fatalf("err = %v, want the inline limit error", err)
 	}
+	// The error says how many fit: that many render, one more does not.
+	m := regexp.MustCompile(`its first (\d+) of 120 cache images fit`).FindStringSubmatch(err.Error())
+	if m == nil {
+		t.Fatalf("the error does not say how many images fit: %v", err)
+	}
+	fit, _ := strconv.Atoi(m[1])
+	if _, err := Component(img, cache[:fit]); err != nil {
+		t.Errorf("%d images were said to fit: %v", fit, err)
+	}
+	if _, err := Component(img, cache[:fit+1]); err == nil {
+		t.Errorf("%d images fit, more than the %d the error said", fit+1, fit)
+	}
+	// What fits today (nine), pinned by digest and named by index digest:
+	// the scripts must leave room for a useful list.
+	var typical []CacheImage
+	for i := range 9 {
+		ci, err := NewCacheImage(fmt.Sprintf("123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/service-%d:1.2.3", i), "sha256:"+strings.Repeat("d", 64))
+		if err == nil {
+			ci, err = ci.WithIndex("sha256:" + strings.Repeat("e", 64))
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		typical = append(typical, ci)
+	}
+	if _, err := Component(img, typical); err != nil {
+		t.Errorf("nine pinned ECR images with index digests no longer fit: %v", err)
+	}
 }
 
 // commandsOf returns the PowerShell of every ExecutePowerShell step.
@@ -181,6 +211,9 @@ phases:
       - name: Ok
         action: ExecutePowerShell
         inputs: {script: x}
+      - name: Braces
+        action: ExecutePowerShell
+        inputs: {commands: ['Write-Host "{{ image }}"']}
   - name: deploy
     steps: []
 `
@@ -193,6 +226,7 @@ phases:
 		`phases[0].steps[0]: onFailure Stop must be Abort, Continue or Ignore`,
 		`phases[0].steps[1]: action ExecutePowerShell takes no input "script"`,
 		`phases[0].steps[1]: ExecutePowerShell needs either a non-empty commands list or a file`,
+		`phases[0].steps[2]: inputs hold "{{", which AWSTOE reads as a variable reference (the document defines none)`,
 		`phases[1]: "deploy" is not a phase name`,
 		`phases[1] (deploy): steps must be a non-empty list`,
 	}
@@ -296,6 +330,14 @@ func TestCtrCommandsMatchScript(t *testing.T) {
 	// containerd must be running and answering before the first pull.
 	if wait, pull := strings.Index(script, "\nWait-Containerd\n"), strings.Index(script, "Invoke-Ctr $pullArgs"); wait < 0 || pull < 0 || wait > pull {
 		t.Errorf("cache-images.ps1 does not call Wait-Containerd before its first pull (at %d, pull at %d)", wait, pull)
+	}
+	// A disabled service is named as such: Start-Service says only
+	// "Cannot start service containerd on computer '.'".
+	for _, name := range []string{CacheScript, VerifyScript} {
+		s := Script(name)
+		if check, start := strings.Index(s, "$service.StartType -eq 'Disabled'"), strings.Index(s, "Start-Service -Name containerd"); check < 0 || start < 0 || check > start {
+			t.Errorf("%s does not check for a disabled containerd service before starting it (check at %d, start at %d)", name, check, start)
+		}
 	}
 	for _, want := range []string{"$Namespace = '" + CtrNamespace + "'", "'" + PinnedLabel + "'", "@($image.pull, $image.tag, $image.index)"} {
 		if !strings.Contains(script, want) {

@@ -84,6 +84,12 @@ variable "cache_images" {
   description = "Images to cache, pinned as repo:tag@sha256:... when planned."
 }
 
+variable "cache_index_digests" {
+  type        = map(string)
+  default     = {}
+  description = "For each cache_images entry whose tag names a multi-platform index, that index's digest: kubelet records it when it pulls by tag, so the node gets that name too."
+}
+
 variable "fast_launch" {
   type        = bool
   default     = false
@@ -207,6 +213,7 @@ build {
 
   provisioner "winbake-image-cache" {
     images          = var.cache_images
+    index_digests   = var.cache_index_digests
     windows_variant = var.windows_variant
   }
 

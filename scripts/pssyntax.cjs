@@ -26,6 +26,15 @@
 //                   numbers or strings.
 //   non-ascii       5.1 reads a .ps1 without a BOM in the ANSI code page,
 //                   and takes typographic quotes as quote characters.
+//   json-depth      ConvertTo-Json defaults to -Depth 2 and silently writes
+//                   deeper objects as their type name (about ConvertTo-Json).
+//   file-encoding   Out-File and the > and >> redirections write UTF-16LE by
+//                   default in 5.1 (about_Redirection, about_Character_Encoding);
+//                   other tools read such a file as garbage. Give -Encoding.
+//   web-parsing     Invoke-WebRequest (and its 5.1 aliases iwr, curl, wget)
+//                   parses HTML with Internet Explorer's engine unless given
+//                   -UseBasicParsing, and fails where IE is absent or not set
+//                   up, as on Server Core.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -102,6 +111,22 @@ function isStderrRedirection(node) {
   return node.type === 'generic_token' && /^(2|\*)>/.test(node.text);
 }
 
+function commandName(node) {
+  if (node.type !== 'command') return null;
+  const n = node.namedChildren.find((c) => c.type === 'command_name');
+  return n ? n.text.toLowerCase() : null;
+}
+
+// Whether a command is given the parameter full (any unambiguous prefix of
+// at least min characters, as PowerShell accepts).
+function hasParam(cmd, full, min) {
+  return [...nodes(cmd)].some((c) => {
+    if (c.type !== 'command_parameter') return false;
+    const name = c.text.slice(1).replace(/:.*$/, '').toLowerCase();
+    return name.length >= min && full.startsWith(name);
+  });
+}
+
 function isConvertFromJson(node) {
   if (node.type !== 'command') return false;
   const n = node.namedChildren.find((c) => c.type === 'command_name');
@@ -150,6 +175,24 @@ function traps(tree, source) {
       while (p && ['pipeline_chain', 'pipeline', 'statement_list'].includes(p.type)) p = p.parent;
       if (p && p.type === 'array_expression') {
         at(n, 'json-array', '@(ConvertFrom-Json ...) is one element holding the whole array in 5.1; assign it to a variable, then enumerate the variable');
+      }
+    }
+  }
+  for (const n of nodes(tree.rootNode)) {
+    const name = commandName(n);
+    if (name === 'convertto-json' && !hasParam(n, 'depth', 1)) {
+      at(n, 'json-depth', 'ConvertTo-Json without -Depth cuts objects deeper than 2 levels to their type name; give -Depth');
+    }
+    if (name === 'out-file' && !hasParam(n, 'encoding', 1)) {
+      at(n, 'file-encoding', 'Out-File without -Encoding writes UTF-16LE in 5.1; give -Encoding (or use Set-Content -Encoding)');
+    }
+    if (['invoke-webrequest', 'iwr', 'curl', 'wget'].includes(name) && !hasParam(n, 'usebasicparsing', 4)) {
+      at(n, 'web-parsing', `${name} without -UseBasicParsing needs Internet Explorer's engine in 5.1, which Server Core lacks`);
+    }
+    if (n.type === 'redirection' && n.namedChildren.some((c) => c.type === 'file_redirection_operator')) {
+      const target = n.namedChildren.find((c) => c.type === 'redirected_file_name');
+      if (target && target.text.trim().toLowerCase() !== '$null') {
+        at(n, 'file-encoding', `${n.text.trim()} writes UTF-16LE in 5.1; use Set-Content -Encoding or Out-File -Encoding`);
       }
     }
   }

@@ -96,6 +96,10 @@ function Wait-Containerd {
         throw 'winbake: the containerd service is not installed; the EKS-optimized Windows AMIs for Kubernetes 1.24 and newer ship it'
     }
     if ($service.Status -ne 'Running') {
+        # Start-Service on a disabled service says only "Cannot start service".
+        if ($service.StartType -eq 'Disabled') {
+            throw 'winbake: the containerd service is disabled (startup type Disabled) and cannot be started; the EKS bootstrap needs it too: set it to Automatic in the base image'
+        }
         Write-Host "winbake: the containerd service is $($service.Status); starting it"
         try {
             Start-Service -Name containerd

@@ -34,7 +34,10 @@ $total = @($images).Count
 # they are collected as text around the call and the exit code decides.
 $service = Get-Service -Name containerd -ErrorAction SilentlyContinue
 if (-not $service) { throw 'winbake: the containerd service is not installed' }
-if ($service.Status -ne 'Running') { Start-Service -Name containerd }
+if ($service.Status -ne 'Running') {
+    if ($service.StartType -eq 'Disabled') { throw 'winbake: the containerd service is disabled (startup type Disabled); kubelet cannot run on this node' }
+    Start-Service -Name containerd
+}
 for ($try = 1; ; $try++) {
     $ErrorActionPreference = 'Continue'
     $global:LASTEXITCODE = -1

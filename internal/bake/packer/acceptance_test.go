@@ -98,6 +98,21 @@ func TestTemplateValidates(t *testing.T) {
 	if err == nil || !strings.Contains(out, `images[1]: "not a reference" is not an image reference`) {
 		t.Errorf("packer validate accepted a bad reference: %v\n%s", err, out)
 	}
+	// Index digests reach the provisioner: a known entry passes, an entry
+	// that is not one of the images is refused by the plugin.
+	var m map[string]any
+	if err := json.Unmarshal(vars, &m); err != nil {
+		t.Fatal(err)
+	}
+	first := m["cache_images"].([]any)[0].(string)
+	for _, tc := range []struct{ key, want string }{{first, ""}, {"nginx:1.27", `index_digests: "nginx:1.27" is not one of images`}} {
+		m["cache_index_digests"] = map[string]string{tc.key: "sha256:" + strings.Repeat("e", 64)}
+		indexed, _ := json.Marshal(m)
+		out, err := validate(indexed, root, template)
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(out, tc.want)) {
+			t.Errorf("packer validate with cache_index_digests {%q: ...}: %v\n%s", tc.key, err, out)
+		}
+	}
 	// Fast Launch reaches the amazon plugin's fast_launch block, which
 	// checks it (packer-plugin-amazon builder/ebs/fast_launch_setup.go).
 	fast := bytes.Replace(vars, []byte(`"fast_launch": false`), []byte(`"fast_launch": true, "fast_launch_max_parallel_launches": 6`), 1)

@@ -40,7 +40,7 @@ func (r *Runner) Bake(ctx context.Context, cfg *config.Config, img config.Image,
 		return bakefile.Image{}, err
 	}
 	base, _ := ip.BaseAMIIn(img.BuildRegion())
-	vars, err := components.NewPackerVars(cfg, img, base.AMI, ip.Digests())
+	vars, err := components.NewPackerVars(cfg, img, base.AMI, ip.Digests(), components.PinsOf(img, ip).Indexes)
 	if err != nil {
 		return bakefile.Image{}, err
 	}

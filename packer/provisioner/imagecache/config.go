@@ -9,6 +9,8 @@ package imagecache
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/packer-plugin-sdk/common"
@@ -26,6 +28,11 @@ type Config struct {
 
 	// Images to cache: references, optionally pinned as repo:tag@sha256:...
 	Images []string `mapstructure:"images"`
+	// IndexDigests gives, for an entry of Images whose tag names a
+	// multi-platform index, that index's digest (sha256:...): the image is
+	// also named repo@<index digest>, the digest kubelet records when it
+	// pulls by tag and that pods pinned to it look for.
+	IndexDigests map[string]string `mapstructure:"index_digests"`
 	// PlanFile is a plan.json from winbake plan; its pinned images of
 	// ImageName are cached (in addition to Images).
 	PlanFile string `mapstructure:"plan_file"`
@@ -103,8 +110,16 @@ func (c *Config) prepare(raws ...any) ([]components.CacheImage, error) {
 		variant = v
 	}
 	var images []components.CacheImage
+	for _, ref := range slices.Sorted(maps.Keys(c.IndexDigests)) {
+		if !slices.Contains(c.Images, ref) {
+			errs = append(errs, fmt.Errorf("index_digests: %q is not one of images", ref))
+		}
+	}
 	for i, ref := range c.Images {
 		img, err := components.NewCacheImage(ref, "")
+		if err == nil {
+			img, err = img.WithIndex(c.IndexDigests[ref])
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("images[%d]: %v", i, err))
 			continue

@@ -19,6 +19,7 @@ type FlatConfig struct {
 	PackerUserVars      map[string]string `mapstructure:"packer_user_variables" cty:"packer_user_variables" hcl:"packer_user_variables"`
 	PackerSensitiveVars []string          `mapstructure:"packer_sensitive_variables" cty:"packer_sensitive_variables" hcl:"packer_sensitive_variables"`
 	Images              []string          `mapstructure:"images" cty:"images" hcl:"images"`
+	IndexDigests        map[string]string `mapstructure:"index_digests" cty:"index_digests" hcl:"index_digests"`
 	PlanFile            *string           `mapstructure:"plan_file" cty:"plan_file" hcl:"plan_file"`
 	ImageName           *string           `mapstructure:"image_name" cty:"image_name" hcl:"image_name"`
 	WindowsVariant      *string           `mapstructure:"windows_variant" cty:"windows_variant" hcl:"windows_variant"`
@@ -51,6 +52,7 @@ func (*FlatConfig) HCL2Spec() map[string]hcldec.Spec {
 		"packer_user_variables":      &hcldec.AttrSpec{Name: "packer_user_variables", Type: cty.Map(cty.String), Required: false},
 		"packer_sensitive_variables": &hcldec.AttrSpec{Name: "packer_sensitive_variables", Type: cty.List(cty.String), Required: false},
 		"images":                     &hcldec.AttrSpec{Name: "images", Type: cty.List(cty.String), Required: false},
+		"index_digests":              &hcldec.AttrSpec{Name: "index_digests", Type: cty.Map(cty.String), Required: false},
 		"plan_file":                  &hcldec.AttrSpec{Name: "plan_file", Type: cty.String, Required: false},
 		"image_name":                 &hcldec.AttrSpec{Name: "image_name", Type: cty.String, Required: false},
 		"windows_variant":            &hcldec.AttrSpec{Name: "windows_variant", Type: cty.String, Required: false},

@@ -9,9 +9,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 
 	"github.com/winbake/winbake/components"
+	"github.com/winbake/winbake/internal/config"
 	"github.com/winbake/winbake/internal/plan"
 	"github.com/winbake/winbake/internal/registry"
 )
@@ -108,6 +110,8 @@ func TestPrepareErrors(t *testing.T) {
 		{map[string]any{"plan_file": planFile, "windows_variant": "2022-core"}, "pinned win for Windows build 10.0.17763, but the instance is 2022-core (build 10.0.20348)"},
 		{map[string]any{"plan_file": planFile, "image_name": "other"}, `has no image "other"`},
 		{map[string]any{"images": []string{"nginx"}, "max_attempts": 99}, "max_attempts: 99 is out of range"},
+		{map[string]any{"images": []string{"nginx"}, "index_digests": map[string]string{"nginx:1.27": "sha256:" + strings.Repeat("c", 64)}}, `index_digests: "nginx:1.27" is not one of images`},
+		{map[string]any{"images": []string{"nginx"}, "index_digests": map[string]string{"nginx": "md5:abc"}}, `index digest "md5:abc" is not a sha256 digest`},
 	} {
 		var prov Provisioner
 		err := prov.Prepare(tc.raw)
@@ -121,5 +125,72 @@ func TestPrepareErrors(t *testing.T) {
 	}
 	if len(prov.images) != 1 || prov.images[0].Pull != "docker.io/library/nginx@sha256:"+strings.Repeat("b", 64) || prov.images[0].Index != "docker.io/library/nginx@sha256:"+strings.Repeat("c", 64) {
 		t.Errorf("images from the plan: %+v", prov.images)
+	}
+}
+
+// TestIndexDigestsNameTheIndex: the Packer path gives a cached image the
+// name of the index its tag named, as the Image Builder path does, so that
+// pods pinned to the index digest (what kubelet records when it pulls by
+// tag) find it.
+func TestIndexDigestsNameTheIndex(t *testing.T) {
+	pinned := "mcr.microsoft.com/dotnet/aspnet:8.0-nanoserver-ltsc2022@sha256:" + strings.Repeat("a", 64)
+	comm, _, err := provision(t, map[string]any{
+		"images":        []string{pinned, "nginx"},
+		"index_digests": map[string]string{pinned: "sha256:" + strings.Repeat("b", 64)},
+	}, "WINBAKE-CACHE-COMPLETE 2\n", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []components.CacheImage
+	if err := json.Unmarshal([]byte(comm.uploads["C:/Windows/Temp/winbake/images.json"]), &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 || list[0].Index != "mcr.microsoft.com/dotnet/aspnet@sha256:"+strings.Repeat("b", 64) || list[1].Index != "" {
+		t.Errorf("image list: %+v", list)
+	}
+}
+
+// TestSameNamesAsImageBuilder: the variables winbake writes for Packer,
+// through the template's cache_images and cache_index_digests into this
+// provisioner, give the node exactly the images and names that the Image
+// Builder component gives it from the same plan.
+func TestSameNamesAsImageBuilder(t *testing.T) {
+	cfg, err := config.Parse("winbake.yaml", []byte(`images:
+  - name: win
+    kubernetes: "1.34"
+    windows: 2022-core
+    regions: [eu-west-1]
+    cache:
+      - 123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app:1.0
+      - nginx
+      - mcr.microsoft.com/windows/nanoserver:ltsc2022
+      - "mcr.microsoft.com/dotnet/aspnet:8.0-nanoserver-ltsc2022@sha256:`+strings.Repeat("1", 64)+`"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := cfg.Images[0]
+	pins := components.Pins{
+		Digests: map[string]string{img.Cache[0]: "sha256:" + strings.Repeat("2", 64), img.Cache[1]: "sha256:" + strings.Repeat("3", 64)},
+		Indexes: map[string]string{img.Cache[0]: "sha256:" + strings.Repeat("4", 64), img.Cache[1]: "sha256:" + strings.Repeat("5", 64), img.Cache[3]: "sha256:" + strings.Repeat("6", 64)},
+	}
+	want, err := components.CacheImagesOf(img, pins)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := components.NewPackerVars(cfg, img, "", pins.Digests, pins.Indexes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vars components.PackerVars
+	if err := json.Unmarshal(data, &vars); err != nil {
+		t.Fatal(err)
+	}
+	var p Provisioner
+	if err := p.Prepare(map[string]any{"images": vars.CacheImages, "index_digests": vars.CacheIndexDigests}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, p.images); diff != "" {
+		t.Errorf("the Packer path caches other names than the Image Builder path (-imagebuilder +packer):\n%s", diff)
 	}
 }
