@@ -121,3 +121,29 @@ func TestPRMarkerIsFoundBySearch(t *testing.T) {
 		}
 	}
 }
+
+// A node group moved from an AMI of an earlier Kubernetes minor, and a file
+// left alone with a lineage AMI in it, are told in the dry run and loudly
+// in the pull request.
+func TestMinorChangeAndSkippedFilesAreTold(t *testing.T) {
+	r := &amiref.Result{
+		Kubernetes: "1.31",
+		Changes: []amiref.Change{{File: "eksctl/old.yaml", Line: 9, Where: "eksctl ClusterConfig old: nodeGroups[name=win].ami", Region: "us-east-1",
+			Old: "ami-0b0b0b0b0b0b0b0b3", New: "ami-01111111111111111", FromKubernetes: "1.29"}},
+		Skipped: []amiref.SkippedFile{{File: "terraform/terraform.tfstate", Reason: "Terraform state: written by Terraform, never by hand", AMIs: []string{"ami-0e0e0e0e0e0e0e0e1"}}},
+	}
+	body := prBody(testBake(), "ami-01111111111111111", r)
+	dry := DryRun("win", r)
+	for _, want := range []string{"> [!WARNING]", "move node groups to Kubernetes 1.31 from an earlier minor", "`eksctl/old.yaml:9`", "(Kubernetes 1.29)",
+		"`terraform/terraform.tfstate` left alone: Terraform state: written by Terraform, never by hand; holds ami-0e0e0e0e0e0e0e0e1"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("PR body lacks %q:\n%s", want, body)
+		}
+	}
+	for _, want := range []string{"WARNING: 1 change(s) move node groups to another Kubernetes minor", "ami-0b0b0b0b0b0b0b0b3: Kubernetes 1.29 → 1.31",
+		"files left alone:\n  terraform/terraform.tfstate  Terraform state"} {
+		if !strings.Contains(dry, want) {
+			t.Errorf("dry run lacks %q:\n%s", want, dry)
+		}
+	}
+}
