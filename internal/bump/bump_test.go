@@ -330,3 +330,40 @@ func TestSignedCommitsThroughTheAPI(t *testing.T) {
 		t.Fatalf("second run: %+v %v, commits %v", o, err, w.gh.SignedCommits)
 	}
 }
+
+// The config file in use is never bumped (its images[].amis keep the
+// lineage), nor is anything reached through a symlink out of the
+// repository, even with --no-pr writing straight into the checkout.
+func TestNoPRLeavesConfigAndOutsideAlone(t *testing.T) {
+	w := newWorld(t)
+	cfgFile := filepath.Join(w.work, "deploy", "images.yaml")
+	cfgBody := "images:\n  - name: win\n    amis: [" + stockEast + "]\n"
+	outside := t.TempDir()
+	outsideFile := filepath.Join(outside, "nodes.tf")
+	for name, body := range map[string]string{cfgFile: cfgBody, outsideFile: "image_id = \"" + stockEast + "\"\n"} {
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(outside, filepath.Join(w.work, "shared")); err != nil {
+		t.Fatal(err)
+	}
+	w.cfg.Source = cfgFile
+	w.cfg.Bump.Paths = []string{".", "shared"}
+	if _, err := w.run(NoPR, baked(newEast1, newWest1)); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{cfgFile: cfgBody, outsideFile: "image_id = \"" + stockEast + "\"\n"} {
+		if b, _ := os.ReadFile(name); string(b) != want {
+			t.Errorf("%s was rewritten:\n%s", name, b)
+		}
+	}
+	for _, want := range []string{"deploy/images.yaml  winbake's own config, in use", "shared  a symlink"} {
+		if !strings.Contains(w.out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, w.out.String())
+		}
+	}
+}
