@@ -42,8 +42,8 @@ var (
 // Floating finds the AMI references of a file that resolve at deploy time.
 func Floating(name string, data []byte) []Note {
 	// Every form names Windows (the parameter, the alias, the family, the
-	// AMI type) or SSM: files with neither are ruled out in a few passes.
-	if !bytes.Contains(data, []byte("indows")) && !bytes.Contains(data, []byte("INDOWS")) && !bytes.Contains(data, []byte("ssm")) {
+	// AMI type): files that do not are ruled out in one quick pass.
+	if !mentionsWindows(data) {
 		return nil
 	}
 	f := &finder{data: data}
@@ -59,6 +59,28 @@ func Floating(name string, data []byte) []Note {
 	}
 	sort.SliceStable(f.notes, func(i, j int) bool { return f.notes[i].Line < f.notes[j].Line })
 	return f.notes
+}
+
+// mentionsWindows looks for "indows" or "INDOWS" by their w, a rare
+// letter in infrastructure code: several times faster than bytes.Contains,
+// whose first letter, i, is everywhere.
+func mentionsWindows(data []byte) bool {
+	for _, w := range [...]struct {
+		c    byte
+		head string
+	}{{'w', "indo"}, {'W', "INDO"}} {
+		for i := 0; ; {
+			j := bytes.IndexByte(data[i:], w.c)
+			if j < 0 {
+				break
+			}
+			if k := i + j; k >= 4 && string(data[k-4:k]) == w.head {
+				return true
+			}
+			i += j + 1
+		}
+	}
+	return false
 }
 
 type finder struct {

@@ -2,9 +2,12 @@ package amiref
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/winbake/winbake/internal/config"
 )
@@ -61,31 +64,70 @@ type Result struct {
 // writes nothing. A file that cannot be rewritten safely is skipped with
 // the reason, and the others are still bumped.
 func Prepare(root string, files []File, lineage Lineage, ignored map[string]string, newAMIs map[string]string, img config.Image) (*Result, error) {
-	r := &Result{Contents: map[string][]byte{}, Kubernetes: img.Kubernetes}
 	fresh := map[string]bool{}
 	for _, a := range newAMIs {
 		fresh[a] = true
 	}
-	for _, f := range files {
-		for _, n := range f.Floating {
-			r.Notes = append(r.Notes, fmt.Sprintf("%s:%d: %s; %s", f.Path, n.Line, n.Text, judge(n, img)))
+	// Files are decided in parallel (parsing is most of the work) and
+	// merged in path order.
+	parts := make([]Result, len(files))
+	errs := make([]error, len(files))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(max(runtime.GOMAXPROCS(0), 1), len(files)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				errs[i] = parts[i].prepareFile(root, files[i], lineage, ignored, newAMIs, fresh, img)
+			}
+		}()
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	r := &Result{Contents: map[string][]byte{}, Kubernetes: img.Kubernetes}
+	for i, p := range parts {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		if f.Skip != "" {
-			r.skipFile(f, nil, lineage, ignored, f.Skip)
-			continue
-		}
-		if len(f.Tokens) == 0 {
-			continue
-		}
-		if err := r.prepareFile(root, f, lineage, ignored, newAMIs, fresh); err != nil {
-			return nil, err
-		}
+		r.Changes = append(r.Changes, p.Changes...)
+		r.Current = append(r.Current, p.Current...)
+		r.Ignored = append(r.Ignored, p.Ignored...)
+		r.Uncovered = append(r.Uncovered, p.Uncovered...)
+		r.Skipped = append(r.Skipped, p.Skipped...)
+		r.Notes = append(r.Notes, p.Notes...)
+		maps.Copy(r.Contents, p.Contents)
 	}
 	return r, nil
 }
 
 // prepareFile decides the changes of one file and renders it.
-func (r *Result) prepareFile(root string, f File, lineage Lineage, ignored map[string]string, newAMIs map[string]string, fresh map[string]bool) error {
+func (r *Result) prepareFile(root string, f File, lineage Lineage, ignored map[string]string, newAMIs map[string]string, fresh map[string]bool, img config.Image) error {
+	for _, n := range f.Floating {
+		r.Notes = append(r.Notes, fmt.Sprintf("%s:%d: %s; %s", f.Path, n.Line, n.Text, judge(n, img)))
+	}
+	if f.Skip != "" {
+		r.skipFile(f, nil, lineage, ignored, f.Skip)
+		return nil
+	}
+	if len(f.Tokens) == 0 {
+		return nil
+	}
+	// A file holding no AMI of the lineage is left as it is: it is not
+	// read again nor parsed, and its references are named by line.
+	if !slices.ContainsFunc(f.Tokens, func(t Token) bool { _, ok := lineage[t.AMI]; return ok && !fresh[t.AMI] }) {
+		for _, t := range f.Tokens {
+			if fresh[t.AMI] {
+				r.Current = append(r.Current, Change{File: f.Path, Line: t.Line, Column: t.Column, Region: lineage[t.AMI].Region, Old: t.AMI, New: t.AMI})
+			} else {
+				r.Ignored = append(r.Ignored, Skip{File: f.Path, Line: t.Line, AMI: t.AMI, Reason: ignored[t.AMI]})
+			}
+		}
+		return nil
+	}
 	raw, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f.Path)))
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", f.Path, err)
@@ -129,7 +171,7 @@ func (r *Result) prepareFile(root string, f File, lineage Lineage, ignored map[s
 			r.skipFile(f, places, lineage, ignored, why)
 			return nil
 		}
-		r.Contents[f.Path] = f.Encoding.encode(out)
+		r.Contents = map[string][]byte{f.Path: f.Encoding.encode(out)}
 	}
 	r.Changes = append(r.Changes, changes...)
 	r.Current = append(r.Current, current...)
