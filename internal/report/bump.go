@@ -13,6 +13,10 @@ import (
 // MaxPRBody keeps a body under GitHub's 65,536-character limit, with room.
 const MaxPRBody = 60000
 
+// maxIgnoredRun is how many references to the same ignored AMI in one file
+// the dry run lists one by one before it counts them instead.
+const maxIgnoredRun = 10
+
 // DryRun tells, in plain text, what a bump would do and what it leaves.
 func DryRun(image string, r *amiref.Result) string {
 	var b strings.Builder
@@ -43,8 +47,22 @@ func DryRun(image string, r *amiref.Result) string {
 	}
 	if len(r.Ignored) > 0 {
 		fmt.Fprintf(&b, "ignored, not of this image's lineage:\n")
-		for _, s := range r.Ignored {
-			fmt.Fprintf(&b, "  %s:%d  %s  %s: %s\n", s.File, s.Line, orDash(s.Where), s.AMI, s.Reason)
+		for i := 0; i < len(r.Ignored); {
+			s := r.Ignored[i]
+			n := 1
+			for i+n < len(r.Ignored) && r.Ignored[i+n].File == s.File && r.Ignored[i+n].AMI == s.AMI && r.Ignored[i+n].Reason == s.Reason {
+				n++
+			}
+			// A generated file can hold thousands of the same AMI: one
+			// line says where they are and why they stay.
+			if n > maxIgnoredRun {
+				fmt.Fprintf(&b, "  %s:%d-%d  %d references  %s: %s\n", s.File, s.Line, r.Ignored[i+n-1].Line, n, s.AMI, s.Reason)
+			} else {
+				for _, s := range r.Ignored[i : i+n] {
+					fmt.Fprintf(&b, "  %s:%d  %s  %s: %s\n", s.File, s.Line, orDash(s.Where), s.AMI, s.Reason)
+				}
+			}
+			i += n
 		}
 	}
 	if len(r.Notes) > 0 {

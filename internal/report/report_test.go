@@ -147,3 +147,18 @@ func TestMinorChangeAndSkippedFilesAreTold(t *testing.T) {
 		}
 	}
 }
+
+// Thousands of references to one ignored AMI in a generated file make one
+// line of the dry run, with their count and lines.
+func TestDryRunCountsLongRunsOfIgnored(t *testing.T) {
+	r := &amiref.Result{}
+	for i := range 5000 {
+		r.Ignored = append(r.Ignored, amiref.Skip{File: "cdk.out/stack.json", Line: 1, Where: fmt.Sprintf("CloudFormation: Resources.LT%d.Properties.LaunchTemplateData.ImageId", i), AMI: "ami-0a1a1a1a1a1a1a1a1", Reason: "not of win's lineage"})
+	}
+	r.Ignored = append(r.Ignored, amiref.Skip{File: "main.tf", Line: 3, Where: "aws_instance.bastion.ami", AMI: "ami-12345678", Reason: "not found"})
+	got := DryRun("win", r)
+	want := "ignored, not of this image's lineage:\n  cdk.out/stack.json:1-1  5000 references  ami-0a1a1a1a1a1a1a1a1: not of win's lineage\n  main.tf:3  aws_instance.bastion.ami  ami-12345678: not found\n"
+	if !strings.HasSuffix(got, want) {
+		t.Errorf("dry run:\n%s", got)
+	}
+}
