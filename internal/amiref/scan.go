@@ -239,7 +239,13 @@ func scanFile(full, rel, skip string, buf *[]byte) (File, bool) {
 	enc := sniff(data)
 	switch enc {
 	case Binary:
-		return File{}, false
+		// Never rewritten, but named if it holds an AMI of the lineage
+		// (and what it holds counts as in use).
+		toks := FindTokens(data)
+		if len(toks) == 0 {
+			return File{}, false
+		}
+		return File{Path: rel, Tokens: toks, Skip: "a binary file (it has NUL bytes); not rewritten"}, true
 	case UTF16LE, UTF16BE, UTF16LEBOM, UTF16BEBOM:
 		text, ok := enc.decode(data)
 		if !ok {
