@@ -1,6 +1,8 @@
 package amiref
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"runtime"
 	"strings"
@@ -45,4 +47,32 @@ func TestLargeJSONMemory(t *testing.T) {
 	allocated := after.TotalAlloc - before.TotalAlloc
 	must(t, len(r.Changes) > 100 && r.Changes[1].Where == "CloudFormation: Resources.LT40.Properties.LaunchTemplateData.ImageId", "changes: %d, second at %q", len(r.Changes), r.Changes[1].Where)
 	must(t, allocated < 8*size, "allocated %d MB for a %d MB file", allocated>>20, size>>20)
+}
+
+// The one-pass JSON reader accepts every valid document, never panics, and
+// places every AMI of a valid document in the string that holds it.
+func FuzzAnalyzeJSON(f *testing.F) {
+	f.Add([]byte(`{"a": ["ami-12345678", {"ami-0123456789abcdef0": 1}], "b\"ami-87654321": null}`))
+	f.Add([]byte(`[1, -2.5e3, true, false, null, "x\\"", {}]`))
+	f.Add([]byte(`{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"LT": {"Properties": {"ImageId": "ami-12345678"}}}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		toks := FindTokens(data)
+		places, _, err := analyzeJSON("f.json", data, toks)
+		if !json.Valid(data) {
+			return
+		}
+		if err != nil {
+			t.Fatalf("valid JSON refused: %v\n%q", err, data)
+		}
+		for i, p := range places {
+			if p.Where == "" && !p.InKey && !inTopString(data, toks[i]) {
+				t.Fatalf("token %d (%s) not placed in %q", i, toks[i].AMI, data)
+			}
+		}
+	})
+}
+
+// inTopString reports a top-level string document: its path is empty.
+func inTopString(data []byte, _ Token) bool {
+	return len(bytes.TrimSpace(data)) > 0 && bytes.TrimSpace(data)[0] == '"'
 }
