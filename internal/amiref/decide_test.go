@@ -122,7 +122,7 @@ func TestFileKeyedByAMIIsSkippedAndOthersBumped(t *testing.T) {
 	for _, f := range r.Skipped {
 		reasons[f.File] = f.Reason
 	}
-	must(t, strings.Contains(reasons["amis.json"], "line 1: AMI "+stockEast+" is a key"), "amis.json: %q", reasons["amis.json"])
+	must(t, strings.Contains(reasons["amis.json"], "line 1: AMI "+stockEast+" is a key ("+stockEast+")"), "amis.json: %q", reasons["amis.json"])
 	must(t, strings.Contains(reasons["amis.yaml"], "line 2: AMI "+stockEast+" is a key (by_ami."+stockEast+")"), "amis.yaml: %q", reasons["amis.yaml"])
 	must(t, strings.Contains(reasons["locals.tf"], "is a key"), "locals.tf: %q", reasons["locals.tf"])
 	for f, why := range reasons {

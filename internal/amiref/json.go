@@ -187,7 +187,6 @@ func (s *jsonScan) object() error {
 			return err
 		}
 		raw := s.data[start+1 : s.pos-1]
-		s.mark(start, true)
 		s.mix('k', raw)
 		if len(s.path) == 0 {
 			if _, ok := s.top[string(raw)]; !ok {
@@ -201,6 +200,7 @@ func (s *jsonScan) object() error {
 		s.pos++
 		s.ws()
 		s.path = append(s.path, seg{key: raw})
+		s.mark(start, true) // a key's place is the key itself
 		if err := s.value(); err != nil {
 			return err
 		}
