@@ -5,9 +5,7 @@ package amiref
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -212,30 +210,25 @@ func skipReason(rel, config string) string {
 // scanFile reads a file into buf (grown as needed and reused by the
 // caller, so scanning allocates little) and keeps only what it found.
 func scanFile(full, rel, skip string, buf *[]byte) (File, bool) {
-	f, err := os.Open(full)
-	if err != nil {
+	data, size, err := readSmall(full, buf)
+	if err != nil || size == 0 {
 		return File{}, false
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil || st.Size() == 0 {
-		return File{}, false
-	}
-	if st.Size() > MaxFileSize {
+	if size > MaxFileSize {
+		f, err := os.Open(full)
+		if err != nil {
+			return File{}, false
+		}
+		defer f.Close()
 		toks, err := scanLarge(f)
 		if err != nil || len(toks) == 0 {
 			return File{}, false
 		}
 		return File{Path: rel, Tokens: toks, Skip: fmt.Sprintf("larger than %d MiB; not read whole", MaxFileSize>>20)}, true
 	}
-	if int64(cap(*buf)) < st.Size() {
-		*buf = make([]byte, st.Size())
+	if data == nil {
+		return File{}, false // not a regular file any more
 	}
-	n, err := io.ReadFull(f, (*buf)[:st.Size()])
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return File{}, false
-	}
-	data := (*buf)[:n]
 	enc := sniff(data)
 	switch enc {
 	case Binary:
