@@ -28,10 +28,12 @@ func TestFloatingReferencesFound(t *testing.T) {
     values = ["Windows_Server-2022-English-Core-EKS_Optimized-${local.cluster_version}-*"]
   }
 }`, "Terraform data.aws_ami.win picks the newest stock EKS-optimized AMI by name at each plan, never the baked one; this image's variant (2022-core)"},
-		{"param.tf", `# the AMI comes from SSM
-data "aws_ssm_parameter" "win" {
-  name = "/aws/service/ami-windows-latest/Windows_Server-2019-English-Full-EKS_Optimized-1.31/image_id"
-}`, "Windows 2019-full, not this image's variant (2022-core)"},
+		// Only upper-case SSM besides the parameter's name.
+		{"params.yaml", `Parameters:
+  NodeImageId:
+    Type: AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>
+    Default: /aws/service/ami-windows-latest/Windows_Server-2019-English-Full-EKS_Optimized-1.31/image_id
+`, "Windows 2019-full, not this image's variant (2022-core)"},
 		{"nodeclass.yaml", `apiVersion: karpenter.k8s.aws/v1beta1
 kind: EC2NodeClass
 metadata:
