@@ -12,8 +12,12 @@ import (
 type Request struct {
 	Root           string
 	Paths, Exclude []string
-	EC2            func(region string) EC2API
-	Image          config.Image
+	// Config is the winbake config file in use, relative to Root ("" when
+	// it lives elsewhere): it is never rewritten.
+	Config string
+	EC2    func(region string) EC2API
+	Image  config.Image
+	// Image is the image bumped, its Kubernetes version the new AMIs'.
 	// Regions are where lineage is looked up: the image's regions and
 	// those of the new AMIs.
 	Regions []string
@@ -24,7 +28,7 @@ type Request struct {
 // Find scans the repository, decides which AMIs found are of the image's
 // lineage, and prepares their rewrites. It writes nothing.
 func Find(ctx context.Context, q Request) (*Result, error) {
-	files, err := Scan(ctx, q.Root, q.Paths, q.Exclude)
+	files, err := Scan(ctx, q.Root, Scope{Paths: q.Paths, Exclude: q.Exclude, Config: q.Config})
 	if err != nil {
 		return nil, fmt.Errorf("scanning %s: %w", q.Root, err)
 	}
@@ -36,5 +40,5 @@ func Find(ctx context.Context, q Request) (*Result, error) {
 			return nil, err
 		}
 	}
-	return Prepare(q.Root, files, lineage, ignored, q.NewAMIs)
+	return Prepare(q.Root, files, lineage, ignored, q.NewAMIs, q.Image)
 }

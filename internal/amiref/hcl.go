@@ -18,16 +18,16 @@ func parseHCL(name string, data []byte) (*hclsyntax.Body, error) {
 	return f.Body.(*hclsyntax.Body), nil
 }
 
-func locateHCL(name string, data []byte, toks []Token) ([]string, error) {
-	where := make([]string, len(toks))
+func analyzeHCL(name string, data []byte, toks []Token) ([]Place, string, error) {
+	places := make([]Place, len(toks))
 	body, err := parseHCL(name, data)
 	if err != nil {
-		return where, err
+		return places, "", err
 	}
 	for i, t := range toks {
-		where[i] = findInBody(body, "", t.Offset)
+		places[i] = findInBody(body, "", t.Offset)
 	}
-	return where, nil
+	return places, structureHCL(body), nil
 }
 
 // blockAddress names a block the way Terraform addresses it.
@@ -44,7 +44,7 @@ func blockAddress(prefix string, b *hclsyntax.Block) string {
 	return addr
 }
 
-func findInBody(body *hclsyntax.Body, prefix string, off int) string {
+func findInBody(body *hclsyntax.Body, prefix string, off int) Place {
 	for _, b := range body.Blocks {
 		if r := b.Range(); off >= r.Start.Byte && off < r.End.Byte {
 			return findInBody(b.Body, blockAddress(prefix, b), off)
@@ -56,28 +56,36 @@ func findInBody(body *hclsyntax.Body, prefix string, off int) string {
 			if prefix != "" {
 				p = prefix + "." + a.Name
 			}
-			return p + findInExpr(a.Expr, off)
+			rest, key := findInExpr(a.Expr, off)
+			return Place{Where: p + rest, InKey: key}
 		}
 	}
-	return prefix
+	return Place{Where: prefix}
 }
 
-func findInExpr(e hclsyntax.Expression, off int) string {
+// findInExpr follows object and tuple constructors down to the offset;
+// key says the offset is inside an object key.
+func findInExpr(e hclsyntax.Expression, off int) (string, bool) {
 	switch x := e.(type) {
 	case *hclsyntax.ObjectConsExpr:
 		for _, item := range x.Items {
+			if r := item.KeyExpr.Range(); off >= r.Start.Byte && off < r.End.Byte {
+				return keyPath(item.KeyExpr), true
+			}
 			if r := item.ValueExpr.Range(); off >= r.Start.Byte && off < r.End.Byte {
-				return keyPath(item.KeyExpr) + findInExpr(item.ValueExpr, off)
+				rest, key := findInExpr(item.ValueExpr, off)
+				return keyPath(item.KeyExpr) + rest, key
 			}
 		}
 	case *hclsyntax.TupleConsExpr:
 		for i, el := range x.Exprs {
 			if r := el.Range(); off >= r.Start.Byte && off < r.End.Byte {
-				return "[" + strconv.Itoa(i) + "]" + findInExpr(el, off)
+				rest, key := findInExpr(el, off)
+				return "[" + strconv.Itoa(i) + "]" + rest, key
 			}
 		}
 	}
-	return ""
+	return "", false
 }
 
 func keyPath(k hclsyntax.Expression) string {
@@ -109,11 +117,7 @@ func isIdent(s string) bool {
 }
 
 // structureHCL fingerprints the addresses of all blocks and attributes.
-func structureHCL(name string, data []byte) (string, error) {
-	body, err := parseHCL(name, data)
-	if err != nil {
-		return "", err
-	}
+func structureHCL(body *hclsyntax.Body) string {
 	var paths []string
 	var walk func(b *hclsyntax.Body, prefix string)
 	walk = func(b *hclsyntax.Body, prefix string) {
@@ -128,5 +132,5 @@ func structureHCL(name string, data []byte) (string, error) {
 	}
 	walk(body, "")
 	sort.Strings(paths)
-	return strings.Join(paths, "\n"), nil
+	return strings.Join(paths, "\n")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -25,6 +26,10 @@ type EC2API interface {
 type Member struct {
 	Region string
 	Why    string
+	// FromKubernetes is set when the AMI was baked for an earlier
+	// Kubernetes minor than the image's: replacing it upgrades the node
+	// group's kubelet, which the control plane must allow first.
+	FromKubernetes string
 }
 
 // Lineage maps the AMIs of an image's lineage found in a repository.
@@ -32,12 +37,16 @@ type Lineage map[string]Member
 
 // LookupLineage decides which of the AMIs found belong to the image's
 // lineage: AMIs winbake baked for it (owned by this account, tagged
-// amitag.Image=<name>), the EKS-optimized Windows AMIs of its variant, and
-// the AMIs listed in its config. It asks each region about the found AMIs
-// only, with a filter, so one unknown ID does not fail the lookup; others
-// stay out of the lineage with the reason.
+// amitag.Image=<name>), the EKS-optimized Windows AMIs of its variant and
+// Kubernetes version, and the AMIs listed in its config. It asks each
+// region about the found AMIs only, with a filter, so one unknown ID does
+// not fail the lookup; others stay out of the lineage with the reason.
 func LookupLineage(ctx context.Context, ec2For func(region string) EC2API, img config.Image, regions []string, found []string) (Lineage, map[string]string, error) {
 	v, _ := windows.Lookup(img.Windows)
+	// Stock AMIs are named Windows_Server-2022-English-Core-EKS_Optimized-1.31-2026.10.15
+	// (EKS user guide, "Retrieve recommended Microsoft Windows AMI IDs").
+	// A stock AMI of another minor is another cluster's kubelet.
+	stockPrefix := strings.TrimSuffix(v.AMINamePattern(img.Kubernetes), "*")
 	variantPrefix := strings.TrimSuffix(v.AMINamePattern(""), "-*")
 	listed := map[string]bool{}
 	for _, a := range img.AMIs {
@@ -60,13 +69,22 @@ func LookupLineage(ctx context.Context, ec2For func(region string) EC2API, img c
 				for _, im := range page.Images {
 					id, name := aws.ToString(im.ImageId), aws.ToString(im.Name)
 					tag := tagValue(im.Tags, amitag.Image)
+					stock := aws.ToString(im.ImageOwnerAlias) == "amazon"
 					switch {
-					case tag == img.Name && aws.ToString(im.ImageOwnerAlias) == "":
-						lineage[id] = Member{region, "baked by winbake for " + img.Name}
-					case strings.HasPrefix(name, variantPrefix) && aws.ToString(im.ImageOwnerAlias) == "amazon":
-						lineage[id] = Member{region, "EKS-optimized Windows " + img.Windows}
+					case tag == img.Name && !stock:
+						m, reason := bakedMember(region, img, tagValue(im.Tags, amitag.Kubernetes))
+						if reason != "" {
+							seen[id] = reason
+							continue
+						}
+						lineage[id] = m
+					case stock && strings.HasPrefix(name, stockPrefix):
+						lineage[id] = Member{Region: region, Why: "EKS-optimized Windows " + img.Windows + " for Kubernetes " + img.Kubernetes}
 					case listed[id]:
-						lineage[id] = Member{region, "listed in images[].amis"}
+						lineage[id] = Member{Region: region, Why: "listed in images[].amis"}
+					case stock && strings.HasPrefix(name, variantPrefix):
+						k := kubernetesOfStock(name, variantPrefix)
+						seen[id] = fmt.Sprintf("the EKS-optimized Windows %s AMI for Kubernetes %s (%q), not %s: replacing it would move its node group to another Kubernetes minor", img.Windows, k, name, img.Kubernetes)
 					case tag != "":
 						seen[id] = fmt.Sprintf("baked by winbake for another image (%s)", tag)
 					default:
@@ -93,6 +111,56 @@ func LookupLineage(ctx context.Context, ec2For func(region string) EC2API, img c
 	return lineage, ignored, nil
 }
 
+// bakedMember decides about an AMI winbake baked for this image under the
+// Kubernetes version it is tagged with: the same or an earlier minor is
+// moved (an earlier one loudly); a later one is left alone, as moving it
+// would downgrade kubelet.
+func bakedMember(region string, img config.Image, k string) (Member, string) {
+	m := Member{Region: region, Why: "baked by winbake for " + img.Name}
+	if k == "" || k == img.Kubernetes {
+		return m, ""
+	}
+	switch c := compareMinor(k, img.Kubernetes); {
+	case c < 0:
+		m.Why += " under Kubernetes " + k
+		m.FromKubernetes = k
+		return m, ""
+	case c > 0:
+		return m, fmt.Sprintf("baked by winbake for %s under Kubernetes %s, newer than the image's %s: not moved back", img.Name, k, img.Kubernetes)
+	}
+	return m, ""
+}
+
+// compareMinor compares "1.29" and "1.31" as versions.
+func compareMinor(a, b string) int {
+	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
+	for i := range max(len(pa), len(pb)) {
+		var x, y int
+		if i < len(pa) {
+			x, _ = strconv.Atoi(pa[i])
+		}
+		if i < len(pb) {
+			y, _ = strconv.Atoi(pb[i])
+		}
+		if x != y {
+			if x < y {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
+}
+
+// kubernetesOfStock reads "1.29" out of a stock AMI name.
+func kubernetesOfStock(name, variantPrefix string) string {
+	rest := strings.TrimPrefix(strings.TrimPrefix(name, variantPrefix), "-")
+	if i := strings.IndexByte(rest, '-'); i > 0 {
+		return rest[:i]
+	}
+	return rest
+}
+
 func describeAMI(name string) string {
 	if name == "" {
 		return "an AMI"
@@ -109,7 +177,9 @@ func tagValue(tags []ec2types.Tag, key string) string {
 	return ""
 }
 
-// FoundAMIs lists the distinct AMIs in the scanned files, sorted.
+// FoundAMIs lists the distinct AMIs in the scanned files, sorted: every
+// AMI ID written anywhere in them, comments and files that are never
+// rewritten included.
 func FoundAMIs(files []File) []string {
 	set := map[string]bool{}
 	for _, f := range files {

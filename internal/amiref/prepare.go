@@ -2,8 +2,14 @@ package amiref
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/winbake/winbake/internal/config"
 )
 
 // Change is one AMI reference to rewrite.
@@ -15,6 +21,9 @@ type Change struct {
 	Region string `json:"region"`
 	Old    string `json:"old"`
 	New    string `json:"new"`
+	// FromKubernetes is the earlier Kubernetes minor the old AMI was baked
+	// for: this change upgrades the node group's kubelet.
+	FromKubernetes string `json:"fromKubernetes,omitempty"`
 }
 
 // Skip is an AMI reference left alone, and why.
@@ -26,6 +35,14 @@ type Skip struct {
 	Reason string `json:"reason"`
 }
 
+// SkippedFile is a file left alone that holds AMIs of the lineage (or may:
+// a symlink out of the repository is not read).
+type SkippedFile struct {
+	File   string   `json:"file"`
+	Reason string   `json:"reason"`
+	AMIs   []string `json:"amis,omitempty"` // the lineage AMIs in it
+}
+
 // Result is what a bump would do to a repository.
 type Result struct {
 	Changes []Change
@@ -34,62 +51,161 @@ type Result struct {
 	Ignored []Skip
 	// Uncovered are lineage AMIs of a region with no new AMI.
 	Uncovered []Skip
-	Notes     []string
+	// Skipped are files never rewritten that hold lineage AMIs.
+	Skipped []SkippedFile
+	Notes   []string
+	// Kubernetes is the minor the new AMIs run.
+	Kubernetes string
 	// Contents are the new bytes of every changed file.
 	Contents map[string][]byte
 }
 
 // Prepare decides every change and renders the new file contents; it
-// writes nothing.
-func Prepare(root string, files []File, lineage Lineage, ignored map[string]string, newAMIs map[string]string) (*Result, error) {
-	r := &Result{Contents: map[string][]byte{}}
+// writes nothing. A file that cannot be rewritten safely is skipped with
+// the reason, and the others are still bumped.
+func Prepare(root string, files []File, lineage Lineage, ignored map[string]string, newAMIs map[string]string, img config.Image) (*Result, error) {
 	fresh := map[string]bool{}
 	for _, a := range newAMIs {
 		fresh[a] = true
 	}
-	for _, f := range files {
-		for _, n := range f.Floating {
-			r.Notes = append(r.Notes, fmt.Sprintf("%s:%d: %s", f.Path, n.Line, n.Text))
+	// Files are decided in parallel (parsing is most of the work) and
+	// merged in path order.
+	parts := make([]Result, len(files))
+	errs := make([]error, len(files))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(max(runtime.GOMAXPROCS(0), 1), len(files)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				errs[i] = parts[i].prepareFile(root, files[i], lineage, ignored, newAMIs, fresh, img)
+			}
+		}()
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	r := &Result{Contents: map[string][]byte{}, Kubernetes: img.Kubernetes}
+	for i, p := range parts {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		if len(f.Tokens) == 0 {
-			continue
-		}
-		data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f.Path)))
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", f.Path, err)
-		}
-		where, parseErr := Locate(f.Path, data, f.Tokens)
-		repl := map[string]string{}
-		changed := false
-		for i, t := range f.Tokens {
-			switch m, inLineage := lineage[t.AMI]; {
-			case fresh[t.AMI]:
-				r.Current = append(r.Current, Change{File: f.Path, Line: t.Line, Column: t.Column, Where: where[i], Region: m.Region, Old: t.AMI, New: t.AMI})
-			case !inLineage:
-				r.Ignored = append(r.Ignored, Skip{File: f.Path, Line: t.Line, Where: where[i], AMI: t.AMI, Reason: ignored[t.AMI]})
-			case newAMIs[m.Region] == "":
-				r.Uncovered = append(r.Uncovered, Skip{File: f.Path, Line: t.Line, Where: where[i], AMI: t.AMI,
-					Reason: fmt.Sprintf("%s, in %s, where no new AMI was baked", m.Why, m.Region)})
-			default:
-				repl[t.AMI] = newAMIs[m.Region]
-				changed = true
-				r.Changes = append(r.Changes, Change{File: f.Path, Line: t.Line, Column: t.Column, Where: where[i], Region: m.Region, Old: t.AMI, New: newAMIs[m.Region]})
+		r.Changes = append(r.Changes, p.Changes...)
+		r.Current = append(r.Current, p.Current...)
+		r.Ignored = append(r.Ignored, p.Ignored...)
+		r.Uncovered = append(r.Uncovered, p.Uncovered...)
+		r.Skipped = append(r.Skipped, p.Skipped...)
+		r.Notes = append(r.Notes, p.Notes...)
+		maps.Copy(r.Contents, p.Contents)
+	}
+	return r, nil
+}
+
+// prepareFile decides the changes of one file and renders it.
+func (r *Result) prepareFile(root string, f File, lineage Lineage, ignored map[string]string, newAMIs map[string]string, fresh map[string]bool, img config.Image) error {
+	for _, n := range f.Floating {
+		r.Notes = append(r.Notes, fmt.Sprintf("%s:%d: %s; %s", f.Path, n.Line, n.Text, judge(n, img)))
+	}
+	if f.Skip != "" {
+		r.skipFile(f, nil, lineage, ignored, f.Skip)
+		return nil
+	}
+	if len(f.Tokens) == 0 {
+		return nil
+	}
+	// A file holding no AMI of the lineage is left as it is: it is not
+	// read again nor parsed, and its references are named by line.
+	if !slices.ContainsFunc(f.Tokens, func(t Token) bool { _, ok := lineage[t.AMI]; return ok && !fresh[t.AMI] }) {
+		for _, t := range f.Tokens {
+			if fresh[t.AMI] {
+				r.Current = append(r.Current, Change{File: f.Path, Line: t.Line, Column: t.Column, Region: lineage[t.AMI].Region, Old: t.AMI, New: t.AMI})
+			} else {
+				r.Ignored = append(r.Ignored, Skip{File: f.Path, Line: t.Line, AMI: t.AMI, Reason: ignored[t.AMI]})
 			}
 		}
-		if !changed {
-			continue
+		return nil
+	}
+	raw, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f.Path)))
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", f.Path, err)
+	}
+	data, ok := f.Encoding.decode(raw)
+	if !ok {
+		r.skipFile(f, nil, lineage, ignored, "it changed while being read")
+		return nil
+	}
+	places, before, parseErr := Analyze(f.Path, data, f.Tokens)
+	repl := map[string]string{}
+	var changes, current []Change
+	var others, uncovered []Skip
+	for i, t := range f.Tokens {
+		where := places[i].Where
+		switch m, inLineage := lineage[t.AMI]; {
+		case fresh[t.AMI]:
+			current = append(current, Change{File: f.Path, Line: t.Line, Column: t.Column, Where: where, Region: m.Region, Old: t.AMI, New: t.AMI})
+		case !inLineage:
+			others = append(others, Skip{File: f.Path, Line: t.Line, Where: where, AMI: t.AMI, Reason: ignored[t.AMI]})
+		case newAMIs[m.Region] == "":
+			uncovered = append(uncovered, Skip{File: f.Path, Line: t.Line, Where: where, AMI: t.AMI,
+				Reason: fmt.Sprintf("%s, in %s, where no new AMI was baked", m.Why, m.Region)})
+		case places[i].InKey:
+			r.skipFile(f, places, lineage, ignored, fmt.Sprintf("line %d: AMI %s is a key (%s); rewriting it would change the file's structure", t.Line, t.AMI, orUnknown(where)))
+			return nil
+		default:
+			repl[t.AMI] = newAMIs[m.Region]
+			changes = append(changes, Change{File: f.Path, Line: t.Line, Column: t.Column, Where: where, Region: m.Region, Old: t.AMI, New: newAMIs[m.Region], FromKubernetes: m.FromKubernetes})
 		}
+	}
+	if len(changes) > 0 {
 		out := Rewrite(data, f.Tokens, repl)
 		if parseErr != nil {
 			r.Notes = append(r.Notes, fmt.Sprintf("%s %v; its AMI IDs were replaced token by token, check it by hand", f.Path, parseErr))
-		} else {
-			before, _ := Parses(f.Path, data)
-			after, err := Parses(f.Path, out)
-			if err != nil || before != after {
-				return nil, fmt.Errorf("%s: rewriting its AMI IDs would change its structure (%v); nothing written", f.Path, err)
+		} else if after, err := Fingerprint(f.Path, out); err != nil || after != before {
+			why := "rewriting its AMI IDs would change its structure"
+			if err != nil {
+				why = "after rewriting its AMI IDs it " + err.Error()
 			}
+			r.skipFile(f, places, lineage, ignored, why)
+			return nil
 		}
-		r.Contents[f.Path] = out
+		r.Contents = map[string][]byte{f.Path: f.Encoding.encode(out)}
 	}
-	return r, nil
+	r.Changes = append(r.Changes, changes...)
+	r.Current = append(r.Current, current...)
+	r.Ignored = append(r.Ignored, others...)
+	r.Uncovered = append(r.Uncovered, uncovered...)
+	return nil
+}
+
+// skipFile leaves a whole file alone: it is named with the reason when it
+// holds lineage AMIs (or cannot be read to tell), and its other AMIs are
+// listed as ignored.
+func (r *Result) skipFile(f File, places []Place, lineage Lineage, ignored map[string]string, reason string) {
+	var amis []string
+	for i, t := range f.Tokens {
+		where := ""
+		if places != nil {
+			where = places[i].Where
+		}
+		if _, ok := lineage[t.AMI]; ok {
+			if !slices.Contains(amis, t.AMI) {
+				amis = append(amis, t.AMI)
+			}
+			continue
+		}
+		r.Ignored = append(r.Ignored, Skip{File: f.Path, Line: t.Line, Where: where, AMI: t.AMI, Reason: ignored[t.AMI]})
+	}
+	if len(amis) > 0 || len(f.Tokens) == 0 {
+		r.Skipped = append(r.Skipped, SkippedFile{File: f.Path, Reason: reason, AMIs: amis})
+	}
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown place"
+	}
+	return s
 }

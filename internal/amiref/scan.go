@@ -4,10 +4,8 @@
 package amiref
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"io"
+	"fmt"
 	"io/fs"
 	"os"
 	"path"
@@ -20,91 +18,106 @@ import (
 
 // Token is one AMI ID found in a file.
 type Token struct {
-	Offset int // byte offset in the file
+	Offset int // byte offset in the file's text (UTF-8)
 	Line   int // 1-based
 	Column int // 1-based, in bytes
 	AMI    string
 }
 
-// File is a scanned file with AMI IDs in it.
+// File is a scanned file with AMI IDs or floating references in it.
 type File struct {
 	Path   string // slash-separated, relative to the repository root
 	Tokens []Token
-	// Floating are references that resolve at deploy time (SSM, aliases);
-	// those node groups never get a baked AMI.
+	// Floating are references that resolve at deploy time (SSM, aliases,
+	// stock AMI types); those node groups never get a baked AMI.
 	Floating []Note
+	// Skip says why the file is never rewritten (Terraform state,
+	// winbake's config, a symlink out of the repository, too large);
+	// its tokens are still listed.
+	Skip string
+	// Encoding is how the file's bytes map to the text the offsets count.
+	Encoding Encoding
 }
 
-// Note is something worth telling about a place in a file.
-type Note struct {
-	Line int
-	Text string
+// Scope is what to scan under a repository root.
+type Scope struct {
+	Paths   []string // relative to the root; default: all of it
+	Exclude []string // glob patterns, "dir/**" for a whole tree
+	// Config is the winbake config file in use, relative to the root
+	// (empty when it lives elsewhere): it is never rewritten.
+	Config string
 }
 
-// MaxFileSize skips files larger than this: no IaC file is 32 MiB, and it
-// keeps memory bounded.
-const MaxFileSize = 32 << 20
+// MaxFileSize is the largest file read whole; larger files are only
+// searched for AMI IDs, in chunks, and named as skipped.
+const MaxFileSize = 256 << 20
 
 // skipDirs are never descended into.
 var skipDirs = map[string]bool{".git": true, "vendor": true, "node_modules": true, ".terraform": true, ".terragrunt-cache": true}
 
-// Scan walks paths under root and returns the files holding AMI IDs or
-// floating references, sorted by path. Files are read in parallel; each is
-// read once and only its matches are kept.
-func Scan(ctx context.Context, root string, paths, exclude []string) ([]File, error) {
+// configNames are where winbake looks for its config (config.SearchPaths).
+var configNames = []string{"winbake.yaml", ".github/winbake.yaml"}
+
+// AMIs lists every distinct AMI ID written in the files under paths,
+// comments and files never rewritten (Terraform state, winbake's config)
+// included: what a repository may still be using.
+func AMIs(ctx context.Context, root string, paths, exclude []string) ([]string, error) {
+	files, err := Scan(ctx, root, Scope{Paths: paths, Exclude: exclude})
+	if err != nil {
+		return nil, err
+	}
+	return FoundAMIs(files), nil
+}
+
+// Scan walks the scope under root and returns the files holding AMI IDs or
+// floating references, and the files it will not touch, sorted by path.
+// Nothing outside root is read: paths and symlinks that lead out of it are
+// returned as skipped. Files are read in parallel, each once.
+func Scan(ctx context.Context, root string, s Scope) ([]File, error) {
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return nil, fmt.Errorf("resolving %s: %w", root, err)
+	}
+	if realRoot, err = filepath.Abs(realRoot); err != nil {
+		return nil, err
+	}
+	paths := s.Paths
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	var (
+		mu    sync.Mutex
+		found []File
+		seen  = map[string]bool{}
+	)
+	add := func(f File) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !seen[f.Path] {
+			seen[f.Path] = true
+			found = append(found, f)
+		}
+	}
 	files := make(chan string, 256)
 	var walkErr error
 	go func() {
 		defer close(files)
 		for _, p := range paths {
-			start := filepath.Join(root, filepath.FromSlash(p))
-			walkErr = filepath.WalkDir(start, func(full string, d fs.DirEntry, err error) error {
-				if err != nil {
-					return err
-				}
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				rel, _ := filepath.Rel(root, full)
-				rel = filepath.ToSlash(rel)
-				if d.IsDir() {
-					if skipDirs[d.Name()] && full != start || excluded(rel, exclude) {
-						return filepath.SkipDir
-					}
-					return nil
-				}
-				if d.Type().IsRegular() && !excluded(rel, exclude) {
-					files <- rel
-				}
-				return nil
-			})
-			if walkErr != nil {
+			if walkErr = walk(ctx, realRoot, p, s.Exclude, files, add); walkErr != nil {
 				return
 			}
 		}
 	}()
-	var (
-		mu    sync.Mutex
-		found []File
-		wg    sync.WaitGroup
-		seen  = map[string]bool{}
-	)
+	var wg sync.WaitGroup
 	for range max(runtime.GOMAXPROCS(0), 2) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var buf []byte
 			for rel := range files {
-				f, ok := scanFile(filepath.Join(root, filepath.FromSlash(rel)), rel, &buf)
-				if !ok {
-					continue
+				if f, ok := scanFile(filepath.Join(realRoot, filepath.FromSlash(rel)), rel, skipReason(rel, s.Config), &buf); ok {
+					add(f)
 				}
-				mu.Lock()
-				if !seen[rel] {
-					seen[rel] = true
-					found = append(found, f)
-				}
-				mu.Unlock()
 			}
 		}()
 	}
@@ -114,6 +127,52 @@ func Scan(ctx context.Context, root string, paths, exclude []string) ([]File, er
 	}
 	sort.Slice(found, func(i, j int) bool { return found[i].Path < found[j].Path })
 	return found, nil
+}
+
+// walk sends the regular files under one scope path, and reports the
+// symlinks that leave the repository instead of following them.
+func walk(ctx context.Context, realRoot, p string, exclude []string, files chan<- string, add func(File)) error {
+	start := filepath.Join(realRoot, filepath.FromSlash(p))
+	real, err := filepath.EvalSymlinks(start)
+	if err != nil {
+		return fmt.Errorf("bump.paths entry %q: %w", p, err)
+	}
+	if !within(realRoot, real) {
+		add(File{Path: path.Clean(filepath.ToSlash(p)), Skip: "a symlink on the way leads outside the repository; not read"})
+		return nil
+	}
+	return filepath.WalkDir(real, func(full string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		rel, _ := filepath.Rel(realRoot, full)
+		rel = filepath.ToSlash(rel)
+		switch {
+		case d.IsDir():
+			if skipDirs[d.Name()] && full != real || excluded(rel, exclude) {
+				return filepath.SkipDir
+			}
+		case excluded(rel, exclude):
+		case d.Type()&fs.ModeSymlink != 0:
+			// A link inside the repository is scanned where it points;
+			// one that leaves it is named and never followed.
+			if target, err := filepath.EvalSymlinks(full); err == nil && !within(realRoot, target) {
+				add(File{Path: rel, Skip: "a symlink that leads outside the repository; not read"})
+			}
+		case d.Type().IsRegular():
+			files <- rel
+		}
+		return nil
+	})
+}
+
+// within reports whether real (a resolved path) is root or under it.
+func within(root, real string) bool {
+	r, err := filepath.Rel(root, real)
+	return err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) && !filepath.IsAbs(r)
 }
 
 func excluded(rel string, patterns []string) bool {
@@ -129,103 +188,75 @@ func excluded(rel string, patterns []string) bool {
 	return false
 }
 
+// skipReason says why a file, by its name, is never rewritten.
+func skipReason(rel, config string) string {
+	base := path.Base(rel)
+	switch {
+	case strings.HasSuffix(base, ".tfstate") || strings.HasSuffix(base, ".tfstate.backup"):
+		// State is written by Terraform: edited by hand, it claims the new
+		// AMI is deployed, plan shows no change and nothing rolls.
+		return "Terraform state: written by Terraform, never by hand"
+	case rel == config:
+		return "winbake's own config, in use: its images[].amis keep old AMIs in the lineage"
+	}
+	for _, c := range configNames {
+		if rel == c {
+			return "winbake's own config: its images[].amis keep old AMIs in the lineage"
+		}
+	}
+	return ""
+}
+
 // scanFile reads a file into buf (grown as needed and reused by the
 // caller, so scanning allocates little) and keeps only what it found.
-func scanFile(full, rel string, buf *[]byte) (File, bool) {
-	f, err := os.Open(full)
-	if err != nil {
+func scanFile(full, rel, skip string, buf *[]byte) (File, bool) {
+	data, size, err := readSmall(full, buf)
+	if err != nil || size == 0 {
 		return File{}, false
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil || st.Size() > MaxFileSize || st.Size() == 0 {
-		return File{}, false
+	if size > MaxFileSize {
+		f, err := os.Open(full)
+		if err != nil {
+			return File{}, false
+		}
+		defer f.Close()
+		toks, err := scanLarge(f)
+		if err != nil || len(toks) == 0 {
+			return File{}, false
+		}
+		return File{Path: rel, Tokens: toks, Skip: fmt.Sprintf("larger than %d MiB; not read whole", MaxFileSize>>20)}, true
 	}
-	if int64(cap(*buf)) < st.Size() {
-		*buf = make([]byte, st.Size())
+	if data == nil {
+		return File{}, false // not a regular file any more
 	}
-	n, err := io.ReadFull(f, (*buf)[:st.Size()])
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return File{}, false
-	}
-	data := (*buf)[:n]
-	if isBinary(data) {
-		return File{}, false
+	enc := sniff(data)
+	switch enc {
+	case Binary:
+		// Never rewritten, but named if it holds an AMI of the lineage
+		// (and what it holds counts as in use).
+		toks := FindTokens(data)
+		if len(toks) == 0 {
+			return File{}, false
+		}
+		return File{Path: rel, Tokens: toks, Skip: "a binary file (it has NUL bytes); not rewritten"}, true
+	case UTF16LE, UTF16BE, UTF16LEBOM, UTF16BEBOM:
+		text, ok := enc.decode(data)
+		if !ok {
+			toks := FindTokens(text)
+			if len(toks) == 0 {
+				return File{}, false
+			}
+			return File{Path: rel, Tokens: toks, Skip: "UTF-16 that does not decode cleanly; cannot be rewritten byte for byte"}, true
+		}
+		data = text
 	}
 	toks := FindTokens(data)
-	floating := floatingRefs(data)
+	var floating []Note
+	if skip == "" {
+		floating = Floating(rel, data)
+	}
 	if len(toks) == 0 && len(floating) == 0 {
 		return File{}, false
 	}
-	return File{Path: rel, Tokens: toks, Floating: floating}, true
-}
-
-// isBinary sniffs like git and grep -I: a NUL in the first 8000 bytes.
-func isBinary(data []byte) bool {
-	return bytes.IndexByte(data[:min(len(data), 8000)], 0) >= 0
-}
-
-// FindTokens finds every whole AMI ID in data: "ami-" and exactly 8 or 17
-// lower-case hex digits, not inside a longer word. It looks for the hyphen,
-// which is far rarer in text than the letter a.
-func FindTokens(data []byte) []Token {
-	var toks []Token
-	line, lineStart, counted := 1, 0, 0
-	for i := 0; ; {
-		j := bytes.IndexByte(data[i:], '-')
-		if j < 0 {
-			return toks
-		}
-		dash := i + j
-		i = dash + 1
-		at := dash - 3
-		if at < 0 || data[at] != 'a' || data[at+1] != 'm' || data[at+2] != 'i' || at > 0 && isWordByte(data[at-1]) {
-			continue
-		}
-		n := 0
-		for at+4+n < len(data) && isHex(data[at+4+n]) {
-			n++
-		}
-		if n != 8 && n != 17 || at+4+n < len(data) && isWordByte(data[at+4+n]) {
-			continue
-		}
-		// Count lines only up to each match: cheap on files with few.
-		line += bytes.Count(data[counted:at], []byte{'\n'})
-		if k := bytes.LastIndexByte(data[:at], '\n'); k >= 0 {
-			lineStart = k + 1
-		}
-		counted = at
-		toks = append(toks, Token{Offset: at, Line: line, Column: at - lineStart + 1, AMI: string(data[at : at+4+n])})
-		i = at + 4 + n
-	}
-}
-
-func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' }
-
-func isWordByte(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '-'
-}
-
-// floatingRefs finds AMI references resolved at deploy time.
-func floatingRefs(data []byte) []Note {
-	// Every floating form names SSM or an @latest alias; two cheap passes
-	// rule out almost every file.
-	if bytes.IndexByte(data, '@') < 0 && !bytes.Contains(data, []byte("ssm")) {
-		return nil
-	}
-	var notes []Note
-	for n, l := range bytes.Split(data, []byte{'\n'}) {
-		s := string(l)
-		switch {
-		case strings.Contains(s, "resolve:ssm"):
-			notes = append(notes, Note{n + 1, "CloudFormation dynamic reference (resolve:ssm): resolved at deploy time, not pinned to a baked AMI"})
-		case strings.Contains(s, "auto-ssm"):
-			notes = append(notes, Note{n + 1, "eksctl `ami: auto-ssm`: takes the stock EKS AMI from SSM, not the baked one"})
-		case strings.Contains(s, "alias:") && strings.Contains(s, "windows") && strings.Contains(s, "@latest"):
-			notes = append(notes, Note{n + 1, "Karpenter alias `" + strings.TrimSpace(s[strings.Index(s, "alias:")+6:]) + "`: the stock EKS AMI, not the baked one"})
-		case strings.Contains(s, "/aws/service/ami-windows-latest/"):
-			notes = append(notes, Note{n + 1, "reads the stock EKS AMI from its public SSM parameter, not the baked one"})
-		}
-	}
-	return notes
+	return File{Path: rel, Tokens: toks, Floating: floating, Skip: skip, Encoding: enc}, true
 }

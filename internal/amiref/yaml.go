@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -21,145 +23,123 @@ func parseYAMLDocs(data []byte) ([]*yaml.Node, error) {
 			return docs, nil
 		}
 		if err != nil {
-			return docs, fmt.Errorf("does not parse as YAML/JSON: %w", err)
+			return docs, fmt.Errorf("does not parse as YAML: %w", err)
 		}
 		docs = append(docs, &n)
 	}
 }
 
-func locateYAML(name string, data []byte, toks []Token) ([]string, error) {
-	where := make([]string, len(toks))
-	docs, err := parseYAMLDocs(data)
-	if err != nil {
-		return where, err
-	}
-	for i, t := range toks {
-		for _, d := range docs {
-			if p, ok := findInNode(d, "", t); ok {
-				where[i] = docLabel(name, d) + p
-				break
-			}
-		}
-	}
-	return where, nil
+// scalarAt is a scalar of a YAML document with its path.
+type scalarAt struct {
+	line, col int // yaml.v3 positions: 1-based, columns in characters
+	node      *yaml.Node
+	path      string
+	key       bool
+	label     string
 }
 
-// docLabel names what kind of document a YAML/JSON document is.
+// analyzeYAML places each token in the scalar that holds it, by position:
+// the last scalar starting at or before the token that contains its AMI,
+// so flow collections with several AMIs on one line are told apart.
+func analyzeYAML(name string, data []byte, toks []Token) ([]Place, string, error) {
+	places := make([]Place, len(toks))
+	docs, err := parseYAMLDocs(data)
+	if err != nil {
+		return places, "", err
+	}
+	var all []scalarAt
+	var fp strings.Builder
+	for i, d := range docs {
+		label := docLabel(name, d)
+		collect(d, "", label, &all)
+		fingerprintYAML(d, "#"+strconv.Itoa(i), &fp)
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		return all[i].line < all[j].line || all[i].line == all[j].line && all[i].col < all[j].col
+	})
+	for i, t := range toks {
+		line, col := t.Line, runeColumn(data, t)
+		k := sort.Search(len(all), func(k int) bool {
+			return all[k].line > line || all[k].line == line && all[k].col > col
+		})
+		if k == 0 {
+			continue
+		}
+		if s := all[k-1]; strings.Contains(s.node.Value, t.AMI) && (s.line == line || s.node.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 || strings.Contains(s.node.Value, "\n")) {
+			places[i] = Place{Where: s.label + s.path, InKey: s.key}
+		}
+	}
+	return places, fp.String(), nil
+}
+
+// runeColumn is a token's 1-based column in characters, as yaml.v3 counts.
+func runeColumn(data []byte, t Token) int {
+	start := t.Offset - (t.Column - 1)
+	return utf8.RuneCount(data[start:t.Offset]) + 1
+}
+
+func collect(n *yaml.Node, p, label string, out *[]scalarAt) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			collect(c, p, label, out)
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			sub := k.Value
+			if p != "" {
+				sub = p + "." + k.Value
+			}
+			if k.Kind == yaml.ScalarNode {
+				*out = append(*out, scalarAt{k.Line, k.Column, k, sub, true, label})
+			}
+			collect(n.Content[i+1], sub, label, out)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			collect(c, p+itemLabel(c, i), label, out)
+		}
+	case yaml.ScalarNode:
+		*out = append(*out, scalarAt{n.Line, n.Column, n, p, false, label})
+	}
+}
+
+// docLabel names what kind of document a YAML document is.
 func docLabel(name string, doc *yaml.Node) string {
 	root := doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
 		root = root.Content[0]
 	}
-	get := func(key string) *yaml.Node {
-		if root.Kind != yaml.MappingNode {
-			return nil
-		}
-		for i := 0; i+1 < len(root.Content); i += 2 {
-			if root.Content[i].Value == key {
-				return root.Content[i+1]
-			}
-		}
-		return nil
-	}
-	metaName := ""
-	if m := get("metadata"); m != nil && m.Kind == yaml.MappingNode {
-		for i := 0; i+1 < len(m.Content); i += 2 {
-			if m.Content[i].Value == "name" {
-				metaName = " " + m.Content[i+1].Value
-			}
-		}
-	}
-	api, kind := get("apiVersion"), get("kind")
-	switch {
-	case api != nil && strings.Contains(api.Value, "eksctl.io") && kind != nil:
-		return "eksctl " + kind.Value + metaName + ": "
-	case api != nil && strings.Contains(api.Value, "karpenter") && kind != nil:
-		return "Karpenter " + kind.Value + metaName + ": "
-	case get("AWSTemplateFormatVersion") != nil || get("Resources") != nil:
-		return "CloudFormation: "
-	case strings.HasSuffix(name, ".tfvars.json"):
-		return "Terraform variables: "
-	case strings.HasSuffix(name, "values.yaml") || strings.HasSuffix(name, "values.yml"):
-		return "Helm values: "
-	}
-	return ""
-}
-
-// findInNode finds the scalar holding the token and returns its path.
-func findInNode(n *yaml.Node, p string, t Token) (string, bool) {
-	switch n.Kind {
-	case yaml.DocumentNode:
-		for _, c := range n.Content {
-			if r, ok := findInNode(c, p, t); ok {
-				return r, true
-			}
-		}
-	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			key := n.Content[i].Value
-			sub := key
-			if p != "" {
-				sub = p + "." + key
-			}
-			if r, ok := findInNode(n.Content[i+1], sub, t); ok {
-				return r, true
-			}
-		}
-	case yaml.SequenceNode:
-		for i, c := range n.Content {
-			if r, ok := findInNode(c, p+itemLabel(c, i), t); ok {
-				return r, true
-			}
-		}
-	case yaml.ScalarNode:
-		if strings.Contains(n.Value, t.AMI) && (n.Line == t.Line || n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 && t.Line > n.Line) {
-			return p, true
-		}
-	}
-	return "", false
+	cfn := get(root, "AWSTemplateFormatVersion") != nil || get(root, "Resources") != nil
+	return docKind(name, scalar(get(root, "apiVersion")), scalar(get(root, "kind")), scalar(get(get(root, "metadata"), "name")), cfn)
 }
 
 // itemLabel names a list item by its name key, as eksctl's node groups
 // are known: nodeGroups[name=win].
 func itemLabel(n *yaml.Node, i int) string {
-	if n.Kind == yaml.MappingNode {
-		for j := 0; j+1 < len(n.Content); j += 2 {
-			if n.Content[j].Value == "name" && n.Content[j+1].Kind == yaml.ScalarNode {
-				return "[name=" + n.Content[j+1].Value + "]"
-			}
-		}
+	if v := get(n, "name"); v != nil && v.Kind == yaml.ScalarNode {
+		return "[name=" + v.Value + "]"
 	}
 	return "[" + strconv.Itoa(i) + "]"
 }
 
-// structureYAML fingerprints the key paths of every document.
-func structureYAML(data []byte) (string, error) {
-	docs, err := parseYAMLDocs(data)
-	if err != nil {
-		return "", err
-	}
-	var b strings.Builder
-	var walk func(n *yaml.Node, p string)
-	walk = func(n *yaml.Node, p string) {
-		switch n.Kind {
-		case yaml.DocumentNode:
-			for _, c := range n.Content {
-				walk(c, p)
-			}
-		case yaml.MappingNode:
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				walk(n.Content[i+1], p+"."+n.Content[i].Value)
-			}
-		case yaml.SequenceNode:
-			for i, c := range n.Content {
-				walk(c, p+"["+strconv.Itoa(i)+"]")
-			}
-		default:
-			b.WriteString(p + "\n")
+// fingerprintYAML writes the key paths of a document.
+func fingerprintYAML(n *yaml.Node, p string, b *strings.Builder) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			fingerprintYAML(c, p, b)
 		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			fingerprintYAML(n.Content[i+1], p+"."+n.Content[i].Value, b)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			fingerprintYAML(c, p+"["+strconv.Itoa(i)+"]", b)
+		}
+	default:
+		b.WriteString(p + "\n")
 	}
-	for i, d := range docs {
-		walk(d, "#"+strconv.Itoa(i))
-	}
-	return b.String(), nil
 }

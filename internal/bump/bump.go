@@ -15,7 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
+	"strings"
 
 	"github.com/winbake/winbake/internal/amiref"
 	"github.com/winbake/winbake/internal/bake"
@@ -104,10 +104,7 @@ func Image(ctx context.Context, o Options, img config.Image, b bake.Image) (Outc
 // request's worktree, wherever in the checkout bump runs.
 func local(ctx context.Context, o Options, img config.Image, b bake.Image) (Outcome, error) {
 	out := Outcome{Image: img.Name, Operation: report.None}
-	root := o.Dir
-	if repo, err := git.Open(ctx, o.Dir); err == nil {
-		root = repo.Dir
-	}
+	root := checkoutRoot(ctx, o.Dir)
 	res, err := prepare(ctx, o, img, b, root)
 	if err != nil {
 		return out, err
@@ -136,8 +133,11 @@ func prepare(ctx context.Context, o Options, img config.Image, b bake.Image, roo
 	if err := checkPaths(o.Config, root); err != nil {
 		return nil, err
 	}
+	if b.Kubernetes != "" {
+		img.Kubernetes = b.Kubernetes // what the new AMIs run
+	}
 	return amiref.Find(ctx, amiref.Request{
-		Root: root, Paths: o.Config.Bump.Paths, Exclude: o.Config.Bump.Exclude,
+		Root: root, Paths: o.Config.Bump.Paths, Exclude: o.Config.Bump.Exclude, Config: configIn(checkoutRoot(ctx, o.Dir), o.Config.Source),
 		EC2: o.EC2, Image: img, Regions: regions, NewAMIs: newAMIs,
 	})
 }
@@ -161,18 +161,42 @@ func checkPaths(cfg *config.Config, root string) error {
 	return nil
 }
 
+// checkoutRoot is the top of the checkout dir is in, or dir outside git.
+func checkoutRoot(ctx context.Context, dir string) string {
+	if repo, err := git.Open(ctx, dir); err == nil {
+		return repo.Dir
+	}
+	return dir
+}
+
+// configIn is the config file's path relative to the repository, or ""
+// when it lives elsewhere: the config in use is never bumped.
+func configIn(dir, source string) string {
+	abs, err := filepath.Abs(source)
+	if err != nil {
+		return ""
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
+	root, err := filepath.EvalSymlinks(dir)
+	if err == nil {
+		root, err = filepath.Abs(root)
+	}
+	if err != nil {
+		return ""
+	}
+	rel, err := filepath.Rel(root, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return ""
+	}
+	return filepath.ToSlash(rel)
+}
+
+// write writes only inside the repository (amiref.Write refuses paths
+// through symlinks).
 func write(root string, contents map[string][]byte) error {
-	names := make([]string, 0, len(contents))
-	for n := range contents {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		if err := os.WriteFile(filepath.Join(root, filepath.FromSlash(n)), contents[n], 0o644); err != nil {
-			return fmt.Errorf("writing %s: %w", n, err)
-		}
-	}
-	return nil
+	return amiref.Write(root, contents)
 }
 
 // headlineAMI is the AMI named in titles: the one of the build region.

@@ -363,3 +363,62 @@ func TestMissingBumpPath(t *testing.T) {
 		t.Errorf("err = %v\nwant %s", err, want)
 	}
 }
+
+// The config file in use is never bumped (its images[].amis keep the
+// lineage), nor is anything reached through a symlink out of the
+// repository, even with --no-pr writing straight into the checkout.
+func TestNoPRLeavesConfigAndOutsideAlone(t *testing.T) {
+	w := newWorld(t)
+	cfgFile := filepath.Join(w.work, "deploy", "images.yaml")
+	cfgBody := "images:\n  - name: win\n    amis: [" + stockEast + "]\n"
+	outside := t.TempDir()
+	outsideFile := filepath.Join(outside, "nodes.tf")
+	for name, body := range map[string]string{cfgFile: cfgBody, outsideFile: "image_id = \"" + stockEast + "\"\n"} {
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(outside, filepath.Join(w.work, "shared")); err != nil {
+		t.Fatal(err)
+	}
+	w.cfg.Source = cfgFile
+	w.cfg.Bump.Paths = []string{".", "shared"}
+	if _, err := w.run(NoPR, baked(newEast1, newWest1)); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{cfgFile: cfgBody, outsideFile: "image_id = \"" + stockEast + "\"\n"} {
+		if b, _ := os.ReadFile(name); string(b) != want {
+			t.Errorf("%s was rewritten:\n%s", name, b)
+		}
+	}
+	for _, want := range []string{"deploy/images.yaml  winbake's own config, in use", "shared  a symlink"} {
+		if !strings.Contains(w.out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, w.out.String())
+		}
+	}
+}
+
+// Run from a subdirectory of the checkout with the config at its root, the
+// config in use is still recognised and left alone.
+func TestConfigIsLeftAloneFromASubdirectory(t *testing.T) {
+	w := newWorld(t)
+	cfgFile := filepath.Join(w.work, "images.yaml")
+	cfgBody := "images:\n  - name: win\n    amis: [" + stockEast + "]\n"
+	if err := os.WriteFile(cfgFile, []byte(cfgBody), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sub := filepath.Join(w.work, "terraform")
+	os.MkdirAll(sub, 0o755)
+	w.cfg.Source = filepath.Join(sub, "..", "images.yaml")
+	img, _ := w.cfg.Image("win")
+	if _, err := Image(context.Background(), Options{Dir: sub, Config: w.cfg, Mode: NoPR, EC2: w.ec2, Out: &w.out,
+		GitHub: w.hub(githubfake.Token)}, img, baked(newEast1, newWest1)); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(cfgFile); string(b) != cfgBody {
+		t.Errorf("the config in use was rewritten:\n%s", b)
+	}
+}

@@ -13,10 +13,20 @@ import (
 // MaxPRBody keeps a body under GitHub's 65,536-character limit, with room.
 const MaxPRBody = 60000
 
+// maxIgnoredRun is how many references to the same ignored AMI in one file
+// the dry run lists one by one before it counts them instead.
+const maxIgnoredRun = 10
+
 // DryRun tells, in plain text, what a bump would do and what it leaves.
 func DryRun(image string, r *amiref.Result) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %d change(s)\n", image, len(r.Changes))
+	if w := minorChanges(r.Changes); len(w) > 0 {
+		fmt.Fprintf(&b, "WARNING: %d change(s) move node groups to another Kubernetes minor; upgrade their control planes first:\n", len(w))
+		for _, c := range w {
+			fmt.Fprintf(&b, "  %s:%d  %s  %s: Kubernetes %s → %s\n", c.File, c.Line, orDash(c.Where), c.Old, c.FromKubernetes, kubernetesOf(r))
+		}
+	}
 	for _, c := range r.Changes {
 		fmt.Fprintf(&b, "  %s:%d  %s  %s: %s → %s\n", c.File, c.Line, orDash(c.Where), c.Region, c.Old, c.New)
 	}
@@ -29,10 +39,30 @@ func DryRun(image string, r *amiref.Result) string {
 			fmt.Fprintf(&b, "  %s:%d  %s  %s: %s\n", s.File, s.Line, orDash(s.Where), s.AMI, s.Reason)
 		}
 	}
+	if len(r.Skipped) > 0 {
+		fmt.Fprintf(&b, "files left alone:\n")
+		for _, f := range r.Skipped {
+			fmt.Fprintf(&b, "  %s  %s%s\n", f.File, f.Reason, holds(f.AMIs))
+		}
+	}
 	if len(r.Ignored) > 0 {
 		fmt.Fprintf(&b, "ignored, not of this image's lineage:\n")
-		for _, s := range r.Ignored {
-			fmt.Fprintf(&b, "  %s:%d  %s  %s: %s\n", s.File, s.Line, orDash(s.Where), s.AMI, s.Reason)
+		for i := 0; i < len(r.Ignored); {
+			s := r.Ignored[i]
+			n := 1
+			for i+n < len(r.Ignored) && r.Ignored[i+n].File == s.File && r.Ignored[i+n].AMI == s.AMI && r.Ignored[i+n].Reason == s.Reason {
+				n++
+			}
+			// A generated file can hold thousands of the same AMI: one
+			// line says where they are and why they stay.
+			if n > maxIgnoredRun {
+				fmt.Fprintf(&b, "  %s:%d-%d  %d references  %s: %s\n", s.File, s.Line, r.Ignored[i+n-1].Line, n, s.AMI, s.Reason)
+			} else {
+				for _, s := range r.Ignored[i : i+n] {
+					fmt.Fprintf(&b, "  %s:%d  %s  %s: %s\n", s.File, s.Line, orDash(s.Where), s.AMI, s.Reason)
+				}
+			}
+			i += n
 		}
 	}
 	if len(r.Notes) > 0 {
@@ -42,6 +72,32 @@ func DryRun(image string, r *amiref.Result) string {
 		}
 	}
 	return b.String()
+}
+
+// minorChanges are the changes that upgrade a node group's Kubernetes minor.
+func minorChanges(cs []amiref.Change) []amiref.Change {
+	var out []amiref.Change
+	for _, c := range cs {
+		if c.FromKubernetes != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// kubernetesOf is the Kubernetes version the new AMIs run.
+func kubernetesOf(r *amiref.Result) string {
+	if r.Kubernetes == "" {
+		return "the image's"
+	}
+	return r.Kubernetes
+}
+
+func holds(amis []string) string {
+	if len(amis) == 0 {
+		return ""
+	}
+	return "; holds " + strings.Join(amis, ", ")
 }
 
 func orDash(s string) string {
@@ -115,6 +171,13 @@ func prBodyLimited(img bakefile.Image, ami string, r *amiref.Result, limit int) 
 		fmt.Fprintf(&b, "| %s | `%s` |\n", a.Region, a.AMI)
 	}
 
+	if w := minorChanges(r.Changes); len(w) > 0 {
+		fmt.Fprintf(&b, "\n> [!WARNING]\n> **%d change(s) move node groups to Kubernetes %s from an earlier minor.** Their AMIs were baked for an older Kubernetes version: kubelet must never be newer than the control plane, so upgrade those clusters' control planes first, or do not merge.\n>\n", len(w), kubernetesOf(r))
+		for _, c := range w {
+			fmt.Fprintf(&b, "> - `%s:%d` %s: `%s` (Kubernetes %s)\n", c.File, c.Line, orDash(c.Where), c.Old, c.FromKubernetes)
+		}
+	}
+
 	b.WriteString("\n### Changes\n\n")
 	b.WriteString(changeTable(r.Changes, limit))
 
@@ -139,6 +202,9 @@ func prBodyLimited(img bakefile.Image, ami string, r *amiref.Result, limit int) 
 	var notes []string
 	for _, s := range r.Uncovered {
 		notes = append(notes, fmt.Sprintf("`%s:%d` %s: `%s` not replaced: %s", s.File, s.Line, s.Where, s.AMI, s.Reason))
+	}
+	for _, f := range r.Skipped {
+		notes = append(notes, fmt.Sprintf("`%s` left alone: %s%s", f.File, f.Reason, holds(f.AMIs)))
 	}
 	notes = append(notes, r.Notes...)
 	if len(r.Ignored) > 0 {

@@ -121,3 +121,44 @@ func TestPRMarkerIsFoundBySearch(t *testing.T) {
 		}
 	}
 }
+
+// A node group moved from an AMI of an earlier Kubernetes minor, and a file
+// left alone with a lineage AMI in it, are told in the dry run and loudly
+// in the pull request.
+func TestMinorChangeAndSkippedFilesAreTold(t *testing.T) {
+	r := &amiref.Result{
+		Kubernetes: "1.31",
+		Changes: []amiref.Change{{File: "eksctl/old.yaml", Line: 9, Where: "eksctl ClusterConfig old: nodeGroups[name=win].ami", Region: "us-east-1",
+			Old: "ami-0b0b0b0b0b0b0b0b3", New: "ami-01111111111111111", FromKubernetes: "1.29"}},
+		Skipped: []amiref.SkippedFile{{File: "terraform/terraform.tfstate", Reason: "Terraform state: written by Terraform, never by hand", AMIs: []string{"ami-0e0e0e0e0e0e0e0e1"}}},
+	}
+	body := prBody(testBake(), "ami-01111111111111111", r)
+	dry := DryRun("win", r)
+	for _, want := range []string{"> [!WARNING]", "move node groups to Kubernetes 1.31 from an earlier minor", "`eksctl/old.yaml:9`", "(Kubernetes 1.29)",
+		"`terraform/terraform.tfstate` left alone: Terraform state: written by Terraform, never by hand; holds ami-0e0e0e0e0e0e0e0e1"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("PR body lacks %q:\n%s", want, body)
+		}
+	}
+	for _, want := range []string{"WARNING: 1 change(s) move node groups to another Kubernetes minor", "ami-0b0b0b0b0b0b0b0b3: Kubernetes 1.29 → 1.31",
+		"files left alone:\n  terraform/terraform.tfstate  Terraform state"} {
+		if !strings.Contains(dry, want) {
+			t.Errorf("dry run lacks %q:\n%s", want, dry)
+		}
+	}
+}
+
+// Thousands of references to one ignored AMI in a generated file make one
+// line of the dry run, with their count and lines.
+func TestDryRunCountsLongRunsOfIgnored(t *testing.T) {
+	r := &amiref.Result{}
+	for i := range 5000 {
+		r.Ignored = append(r.Ignored, amiref.Skip{File: "cdk.out/stack.json", Line: 1, Where: fmt.Sprintf("CloudFormation: Resources.LT%d.Properties.LaunchTemplateData.ImageId", i), AMI: "ami-0a1a1a1a1a1a1a1a1", Reason: "not of win's lineage"})
+	}
+	r.Ignored = append(r.Ignored, amiref.Skip{File: "main.tf", Line: 3, Where: "aws_instance.bastion.ami", AMI: "ami-12345678", Reason: "not found"})
+	got := DryRun("win", r)
+	want := "ignored, not of this image's lineage:\n  cdk.out/stack.json:1-1  5000 references  ami-0a1a1a1a1a1a1a1a1: not of win's lineage\n  main.tf:3  aws_instance.bastion.ami  ami-12345678: not found\n"
+	if !strings.HasSuffix(got, want) {
+		t.Errorf("dry run:\n%s", got)
+	}
+}
