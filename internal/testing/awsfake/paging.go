@@ -29,8 +29,9 @@ type pageRule struct {
 
 var (
 	// DescribeImages: "We strongly recommend using only paginated
-	// requests"; the reference gives no range, 1000 is the EC2 page
-	// ceiling its pagination guide names.
+	// requests"; the reference gives no range, so the fake takes 1 up to
+	// the 1000 the EC2 Developer Guide's pagination example asks for
+	// (ec2/latest/devguide/ec2-api-pagination.html).
 	imagesPaging = pageRule{action: "DescribeImages", min: 1, max: 1000, unpaged: true}
 	// DescribeSnapshots: "between 5 and 1,000; if this value is larger
 	// than 1,000, only 1,000 results are returned. If this parameter is not
