@@ -24,3 +24,17 @@ type EC2API interface {
 type SSMAPI interface {
 	GetParameter(context.Context, *ssm.GetParameterInput, ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
 }
+
+// Page sizes asked of the EC2 Describe actions, each the largest the EC2
+// API Reference allows for the action. Every call asks for pages: without
+// MaxResults DescribeImages, DescribeSnapshots and DescribeInstances
+// answer unpaginated, which the references advise against ("Unpaginated
+// requests are susceptible to throttling and timeouts"); the paginators
+// then follow NextToken to the last page.
+const (
+	pageImages                 = 1000
+	pageSnapshots              = 1000 // "between 5 and 1,000"
+	pageInstances              = 1000 // "between 5 and 1000"
+	pageLaunchTemplateVersions = 200  // "between 1 and 200"
+	pageFastLaunch             = 200  // at most 200
+)

@@ -164,6 +164,7 @@ func candidates(ctx context.Context, api EC2API, image string) ([]ec2types.Image
 		Filters:           []ec2types.Filter{{Name: aws.String("tag:" + amitag.Image), Values: []string{image}}},
 		IncludeDeprecated: aws.Bool(true),
 		IncludeDisabled:   aws.Bool(true),
+		MaxResults:        aws.Int32(pageImages),
 	})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -192,7 +193,8 @@ func (rp *regionPlan) fastLaunch(ctx context.Context) error {
 		ids = append(ids, a.ID)
 	}
 	for i := 0; i < len(ids); i += batch {
-		p := ec2.NewDescribeFastLaunchImagesPaginator(rp.ec2, &ec2.DescribeFastLaunchImagesInput{ImageIds: ids[i:min(i+batch, len(ids))]})
+		p := ec2.NewDescribeFastLaunchImagesPaginator(rp.ec2, &ec2.DescribeFastLaunchImagesInput{ImageIds: ids[i:min(i+batch, len(ids))],
+			MaxResults: aws.Int32(pageFastLaunch)})
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
 			if err != nil {
@@ -287,11 +289,11 @@ func ownSnapshots(ctx context.Context, api EC2API, ids []string, filters []ec2ty
 	out := map[string]ec2types.Snapshot{}
 	var inputs []*ec2.DescribeSnapshotsInput
 	if ids == nil {
-		inputs = append(inputs, &ec2.DescribeSnapshotsInput{OwnerIds: []string{"self"}, Filters: filters})
+		inputs = append(inputs, &ec2.DescribeSnapshotsInput{OwnerIds: []string{"self"}, Filters: filters, MaxResults: aws.Int32(pageSnapshots)})
 	}
 	// By filter rather than SnapshotIds: an ID that is gone is no error.
 	for i := 0; i < len(ids); i += batch {
-		inputs = append(inputs, &ec2.DescribeSnapshotsInput{OwnerIds: []string{"self"},
+		inputs = append(inputs, &ec2.DescribeSnapshotsInput{OwnerIds: []string{"self"}, MaxResults: aws.Int32(pageSnapshots),
 			Filters: []ec2types.Filter{{Name: aws.String("snapshot-id"), Values: ids[i:min(i+batch, len(ids))]}}})
 	}
 	for _, in := range inputs {
@@ -319,6 +321,7 @@ func snapshotUsers(ctx context.Context, api EC2API, ids []string) (map[string][]
 			Filters:           []ec2types.Filter{{Name: aws.String("block-device-mapping.snapshot-id"), Values: ids[i:min(i+batch, len(ids))]}},
 			IncludeDeprecated: aws.Bool(true),
 			IncludeDisabled:   aws.Bool(true),
+			MaxResults:        aws.Int32(pageImages),
 		})
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)

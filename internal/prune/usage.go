@@ -24,6 +24,7 @@ func launchTemplateImages(ctx context.Context, api EC2API) (map[string]string, e
 	p := ec2.NewDescribeLaunchTemplateVersionsPaginator(api, &ec2.DescribeLaunchTemplateVersionsInput{
 		Versions:     []string{"$Latest", "$Default"},
 		ResolveAlias: aws.Bool(true),
+		MaxResults:   aws.Int32(pageLaunchTemplateVersions),
 	})
 	latest := map[string]int64{}
 	var versions []ec2types.LaunchTemplateVersion
@@ -72,7 +73,7 @@ func instanceImages(ctx context.Context, api EC2API, ids []string) (map[string]s
 		p := ec2.NewDescribeInstancesPaginator(api, &ec2.DescribeInstancesInput{Filters: []ec2types.Filter{
 			{Name: aws.String("image-id"), Values: ids[i:min(i+n, len(ids))]},
 			{Name: aws.String("instance-state-name"), Values: liveStates},
-		}})
+		}, MaxResults: aws.Int32(pageInstances)})
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
 			if err != nil {

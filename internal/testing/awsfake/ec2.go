@@ -127,12 +127,18 @@ func (s *Server) describeImages(req *request) (any, *apiError) {
 			return tagFilter(name, img.Tags)
 		})
 	}
-	resp := describeImagesResponse{XMLNS: ec2NS, RequestID: "fake"}
+	var found []*Image
 	for _, id := range sortedKeys(s.images[req.region]) {
-		img := s.images[req.region][id]
-		if !matches(img) {
-			continue
+		if img := s.images[req.region][id]; matches(img) {
+			found = append(found, img)
 		}
+	}
+	from, to, next, perr := s.pageLocked(req, imagesPaging, len(found))
+	if perr != nil {
+		return nil, perr
+	}
+	resp := describeImagesResponse{XMLNS: ec2NS, RequestID: "fake", NextToken: next}
+	for _, img := range found[from:to] {
 		item := imageItem{ID: img.ID, Name: img.Name, Owner: img.Owner, Alias: img.OwnerAlias, State: img.State, Public: img.Public,
 			Created: img.Created.UTC().Format("2006-01-02T15:04:05.000Z"), Platform: "windows", Tags: tagItems(img.Tags),
 			RootDeviceType: "ebs", RootDeviceName: "/dev/sda1", DeregistrationProtection: img.DeregistrationProtection}
@@ -155,6 +161,7 @@ type describeImagesResponse struct {
 	XMLNS     string      `xml:"xmlns,attr"`
 	RequestID string      `xml:"requestId"`
 	Images    []imageItem `xml:"imagesSet>item"`
+	NextToken string      `xml:"nextToken,omitempty"`
 }
 
 type imageItem struct {

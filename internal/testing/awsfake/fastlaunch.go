@@ -126,12 +126,17 @@ func (s *Server) describeFastLaunchImages(req *request) (any, *apiError) {
 			out = append(out, fl.item(ami))
 		}
 	}
+	from, to, next, perr := s.pageLocked(req, fastLaunchImagesPaging, len(out))
+	if perr != nil {
+		return nil, perr
+	}
 	return struct {
 		XMLName   xml.Name         `xml:"DescribeFastLaunchImagesResponse"`
 		XMLNS     string           `xml:"xmlns,attr"`
 		RequestID string           `xml:"requestId"`
 		Images    []fastLaunchItem `xml:"fastLaunchImageSet>item"`
-	}{XMLNS: ec2NS, RequestID: "fake", Images: out}, nil
+		NextToken string           `xml:"nextToken,omitempty"`
+	}{XMLNS: ec2NS, RequestID: "fake", Images: out[from:to], NextToken: next}, nil
 }
 
 func (s *Server) disableFastLaunch(req *request) (any, *apiError) {

@@ -118,12 +118,17 @@ func (s *Server) describeLaunchTemplateVersions(req *request) (any, *apiError) {
 			out = append(out, version{lt.ID, lt.Name, n, s.Clock.Now().UTC().Format("2006-01-02T15:04:05.000Z"), n == lt.Default, data{image}})
 		}
 	}
+	from, to, next, perr := s.pageLocked(req, launchTemplateVersionsPaging, len(out))
+	if perr != nil {
+		return nil, perr
+	}
 	return struct {
 		XMLName   xml.Name  `xml:"DescribeLaunchTemplateVersionsResponse"`
 		XMLNS     string    `xml:"xmlns,attr"`
 		RequestID string    `xml:"requestId"`
 		Versions  []version `xml:"launchTemplateVersionSet>item"`
-	}{XMLNS: ec2NS, RequestID: "fake", Versions: out}, nil
+		NextToken string    `xml:"nextToken,omitempty"`
+	}{XMLNS: ec2NS, RequestID: "fake", Versions: out[from:to], NextToken: next}, nil
 }
 
 // Instance is an EC2 instance.
@@ -203,10 +208,15 @@ func (s *Server) describeInstances(req *request) (any, *apiError) {
 				[]instance{{in.ID, in.ImageID, state{instanceStateCodes[in.State], in.State}}}})
 		}
 	}
+	from, to, next, perr := s.pageLocked(req, instancesPaging, len(out))
+	if perr != nil {
+		return nil, perr
+	}
 	return struct {
 		XMLName      xml.Name      `xml:"DescribeInstancesResponse"`
 		XMLNS        string        `xml:"xmlns,attr"`
 		RequestID    string        `xml:"requestId"`
 		Reservations []reservation `xml:"reservationSet>item"`
-	}{XMLNS: ec2NS, RequestID: "fake", Reservations: out}, nil
+		NextToken    string        `xml:"nextToken,omitempty"`
+	}{XMLNS: ec2NS, RequestID: "fake", Reservations: out[from:to], NextToken: next}, nil
 }

@@ -79,6 +79,8 @@ type Server struct {
 
 	Clock *Clock
 	ib    *imageBuilder
+	// PageSize caps EC2 Describe pages below MaxResults (paging.go).
+	PageSize int
 
 	httpServer *httptest.Server
 }

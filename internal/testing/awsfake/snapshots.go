@@ -180,12 +180,17 @@ func (s *Server) describeSnapshots(req *request) (any, *apiError) {
 			Tags: tagItems(sn.Tags),
 		})
 	}
+	from, to, next, perr := s.pageLocked(req, snapshotsPaging, len(items))
+	if perr != nil {
+		return nil, perr
+	}
 	return struct {
 		XMLName   xml.Name       `xml:"DescribeSnapshotsResponse"`
 		XMLNS     string         `xml:"xmlns,attr"`
 		RequestID string         `xml:"requestId"`
 		Snapshots []snapshotItem `xml:"snapshotSet>item"`
-	}{XMLNS: ec2NS, RequestID: "fake", Snapshots: items}, nil
+		NextToken string         `xml:"nextToken,omitempty"`
+	}{XMLNS: ec2NS, RequestID: "fake", Snapshots: items[from:to], NextToken: next}, nil
 }
 
 type snapshotItem struct {
