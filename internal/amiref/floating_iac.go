@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"gopkg.in/yaml.v3"
 )
@@ -40,7 +41,8 @@ func (f *finder) terraformAMIData(name string) {
 			}
 		}
 		for _, e := range exprs {
-			m := eksNameRe.FindStringSubmatch(src(e))
+			// A name_regex escapes its dots: 1\\.31 is 1.31.
+			m := eksNameRe.FindStringSubmatch(strings.NewReplacer(`\\.`, ".", `\.`, ".").Replace(src(e)))
 			if m == nil {
 				continue
 			}
@@ -50,6 +52,45 @@ func (f *finder) terraformAMIData(name string) {
 			break
 		}
 	}
+}
+
+// pinnedGroups finds the node groups of a Terraform file that set their
+// own AMI: in terraform-aws-eks, image_id = coalesce(var.ami_id, <the SSM
+// parameter of ami_type>) (modules/self-managed-node-group/main.tf), so
+// a group with ami_id does not float, whatever its ami_type says.
+func (f *finder) pinnedGroups(name string) {
+	if !bytes.Contains(f.data, []byte("ami_id")) {
+		return
+	}
+	body, err := parseHCL(name, f.data)
+	if err != nil {
+		return
+	}
+	set := func(src string) bool {
+		src = strings.TrimSpace(src)
+		return src != "null" && src != `""`
+	}
+	_ = hclsyntax.VisitAll(body, func(n hclsyntax.Node) hcl.Diagnostics {
+		switch x := n.(type) {
+		case *hclsyntax.ObjectConsExpr:
+			for _, item := range x.Items {
+				if keyPath(item.KeyExpr) == ".ami_id" {
+					r := item.ValueExpr.Range()
+					if set(string(f.data[r.Start.Byte:r.End.Byte])) {
+						f.pinned = append(f.pinned, [2]int{x.Range().Start.Byte, x.Range().End.Byte})
+					}
+				}
+			}
+		case *hclsyntax.Body:
+			if a, ok := x.Attributes["ami_id"]; ok {
+				r := a.Expr.Range()
+				if set(string(f.data[r.Start.Byte:r.End.Byte])) {
+					f.pinned = append(f.pinned, [2]int{x.Range().Start.Byte, x.Range().End.Byte})
+				}
+			}
+		}
+		return nil
+	})
 }
 
 // manifests finds eksctl Windows node groups without a custom AMI and
