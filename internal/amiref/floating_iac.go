@@ -139,8 +139,12 @@ func (f *finder) manifests() {
 						Windows: variant(m[1], m[2]), Kubernetes: version})
 				}
 			}
-		case api == "karpenter.k8s.aws/v1beta1" && kind == "EC2NodeClass":
+		case strings.HasPrefix(api, "karpenter.k8s.aws/") && kind == "EC2NodeClass":
 			spec := get(root, "spec")
+			f.nameTerms(scalar(get(get(root, "metadata"), "name")), get(spec, "amiSelectorTerms"), at)
+			if api != "karpenter.k8s.aws/v1beta1" {
+				continue
+			}
 			fam := get(spec, "amiFamily")
 			release, ok := strings.CutPrefix(scalar(fam), "Windows")
 			if !ok || get(spec, "amiSelectorTerms") != nil {
@@ -151,6 +155,25 @@ func (f *finder) manifests() {
 			f.add(at(fam), at(fam)+1, Note{Text: "Karpenter EC2NodeClass " + scalar(get(get(root, "metadata"), "name")) + ": amiFamily " + scalar(fam) + " with no amiSelectorTerms launches the stock EKS-optimized AMI, never the baked one",
 				Windows: variant(release, "Core")})
 		}
+	}
+}
+
+// nameTerms finds amiSelectorTerms that select by the name of the stock
+// EKS-optimized Windows AMIs: Karpenter takes the newest AMI the terms
+// match (karpenter-provider-aws pkg/providers/amifamily/ami.go), so the
+// node class floats with each EKS release.
+func (f *finder) nameTerms(class string, terms *yaml.Node, at func(*yaml.Node) int) {
+	if terms == nil || terms.Kind != yaml.SequenceNode {
+		return
+	}
+	for _, term := range terms.Content {
+		n := get(term, "name")
+		m := eksNameRe.FindStringSubmatch(scalar(n))
+		if m == nil {
+			continue
+		}
+		f.add(at(n), at(n)+1, Note{Text: "Karpenter EC2NodeClass " + class + ": amiSelectorTerms name `" + scalar(n) + "` picks the newest stock EKS-optimized AMI by name, never the baked one",
+			Windows: variant(m[1], m[2]), Kubernetes: k8s(strings.TrimSuffix(m[3], "."))})
 	}
 }
 

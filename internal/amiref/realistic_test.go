@@ -137,3 +137,31 @@ func TestJSONWithBOMIsPlaced(t *testing.T) {
 	must(t, len(r.Notes) == 0, "notes: %q", r.Notes)
 	must(t, string(r.Contents["cfn/nodes.json"]) == strings.Replace(body, stockEast, newEast, 1), "rewritten: %q", r.Contents["cfn/nodes.json"])
 }
+
+// Karpenter takes the newest AMI its amiSelectorTerms match: a term that
+// selects the stock EKS-optimized Windows AMIs by name floats, in v1 and
+// v1beta1 alike; a term pinning an ID does not.
+func TestFloatingKarpenterNameTerm(t *testing.T) {
+	got := notesOf("nodeclass.yaml", `apiVersion: karpenter.k8s.aws/v1
+kind: EC2NodeClass
+metadata:
+  name: windows-by-name
+spec:
+  amiFamily: Windows2022
+  role: KarpenterNodeRole-prod
+  amiSelectorTerms:
+    - name: "Windows_Server-2022-English-Core-EKS_Optimized-1.30-*"
+      owner: amazon
+---
+apiVersion: karpenter.k8s.aws/v1
+kind: EC2NodeClass
+metadata:
+  name: windows-pinned
+spec:
+  amiFamily: Windows2022
+  amiSelectorTerms:
+    - id: ami-0123456789abcdef0
+`)
+	must(t, len(got) == 1 && strings.Contains(got[0], "Karpenter EC2NodeClass windows-by-name: amiSelectorTerms name `Windows_Server-2022-English-Core-EKS_Optimized-1.30-*` picks the newest stock EKS-optimized AMI by name") &&
+		strings.Contains(got[0], "Kubernetes 1.30, not 1.31"), "notes: %q", got)
+}
