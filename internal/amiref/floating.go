@@ -48,10 +48,7 @@ func Floating(name string, data []byte) []Note {
 	if !mentionsWindows(data) {
 		return nil
 	}
-	f := &finder{data: data}
-	if KindOf(name) == KindHCL {
-		f.pinnedGroups(name)
-	}
+	f := &finder{data: data, name: name}
 	f.resolveSSM()
 	f.eksParams()
 	f.aliases()
@@ -89,6 +86,7 @@ func mentionsWindows(data []byte) bool {
 }
 
 type finder struct {
+	name  string
 	data  []byte
 	taken [][2]int // byte spans already noted: one note per reference
 	// pinned are the spans of Terraform node groups that set ami_id: their
@@ -113,7 +111,12 @@ func (f *finder) add(start, end int, n Note) {
 func (f *finder) isKey(end int) bool {
 	rest := bytes.TrimLeft(f.data[end:], `"'`)
 	rest = bytes.TrimLeft(rest, " \t")
-	return len(rest) > 0 && (rest[0] == ':' || rest[0] == '=' && (len(rest) == 1 || rest[1] != '='))
+	if KindOf(f.name) == KindHCL {
+		// HCL keys take = (a : there is a conditional's).
+		return len(rest) > 0 && rest[0] == '=' && (len(rest) == 1 || rest[1] != '=')
+	}
+	return len(rest) > 0 && rest[0] == ':'
+
 }
 
 // inPinned reports an offset inside a node group that sets its own AMI.
@@ -202,7 +205,11 @@ func (f *finder) aliases() {
 // amiTypes finds managed node groups on the stock Windows AMI types: a
 // custom AMI needs a launch template and amiType CUSTOM.
 func (f *finder) amiTypes() {
-	for _, m := range amiTypeRe.FindAllSubmatchIndex(f.data, -1) {
+	ms := amiTypeRe.FindAllSubmatchIndex(f.data, -1)
+	if len(ms) > 0 && KindOf(f.name) == KindHCL {
+		f.pinnedGroups(f.name)
+	}
+	for _, m := range ms {
 		typ := string(f.data[m[0]:m[1]])
 		if f.isKey(m[1]) || f.inPinned(m[0]) {
 			continue

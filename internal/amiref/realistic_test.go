@@ -165,3 +165,12 @@ spec:
 	must(t, len(got) == 1 && strings.Contains(got[0], "Karpenter EC2NodeClass windows-by-name: amiSelectorTerms name `Windows_Server-2022-English-Core-EKS_Optimized-1.30-*` picks the newest stock EKS-optimized AMI by name") &&
 		strings.Contains(got[0], "Kubernetes 1.30, not 1.31"), "notes: %q", got)
 }
+
+// An AMI type chosen by a Terraform conditional is a value, not a key.
+func TestFloatingAMITypeInConditional(t *testing.T) {
+	got := notesOf("nodes.tf", `resource "aws_eks_node_group" "win" {
+  ami_type = var.full ? "WINDOWS_FULL_2022_x86_64" : "WINDOWS_CORE_2022_x86_64"
+}
+`)
+	must(t, len(got) == 2 && strings.Contains(got[0], "WINDOWS_FULL_2022_x86_64") && strings.Contains(got[1], "WINDOWS_CORE_2022_x86_64"), "notes: %q", got)
+}
