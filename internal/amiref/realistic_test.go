@@ -1,6 +1,7 @@
 package amiref
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -173,4 +174,16 @@ func TestFloatingAMITypeInConditional(t *testing.T) {
 }
 `)
 	must(t, len(got) == 2 && strings.Contains(got[0], "WINDOWS_FULL_2022_x86_64") && strings.Contains(got[1], "WINDOWS_CORE_2022_x86_64"), "notes: %q", got)
+}
+
+// A file the scan cannot read (removed since the walk saw it, or
+// refused) may hold a lineage AMI: it is named with the reason, never
+// passed over in silence.
+func TestUnreadableFileIsNamed(t *testing.T) {
+	var buf []byte
+	f, ok := scanFile(filepath.Join(t.TempDir(), "gone.tf"), "gone.tf", "", &buf)
+	must(t, ok && f.Path == "gone.tf" && f.Skip == "could not be read: no such file or directory", "scanned: %+v %v", f, ok)
+	r := &Result{}
+	r.skipFile(f, nil, Lineage{}, nil, f.Skip)
+	must(t, len(r.Skipped) == 1 && r.Skipped[0].File == "gone.tf", "skipped: %+v", r.Skipped)
 }
