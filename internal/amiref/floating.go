@@ -34,9 +34,10 @@ var (
 	eksNameRe = regexp.MustCompile(`Windows_Server-(\d{4})-English-(Core|Full)-EKS_Optimized-([0-9.]*)`)
 	// Managed node group AMI types (EKS API reference, Nodegroup amiType).
 	amiTypeRe = regexp.MustCompile(`WINDOWS_(CORE|FULL)_(2019|2022|2025)_x86_64`)
-	// Karpenter v1 amiSelectorTerms aliases (karpenter-provider-aws
+	// Karpenter v1 amiSelectorTerms aliases, in YAML, JSON or a Terraform
+	// kubernetes_manifest object (karpenter-provider-aws
 	// pkg/apis/v1/ec2nodeclass.go: family@version; Windows takes latest).
-	aliasRe = regexp.MustCompile(`\balias["']?\s*:\s*["']?(windows(\d{4})@[A-Za-z0-9._-]+)`)
+	aliasRe = regexp.MustCompile(`\balias["']?\s*[:=]\s*["']?(windows(\d{4})@[A-Za-z0-9._-]+)`)
 	// eksctl amiFamily values (eksctl pkg/apis/eksctl.io/v1alpha5/types.go).
 	eksctlFamilyRe = regexp.MustCompile(`^WindowsServer(\d{4})(Core|Full)Container$`)
 )

@@ -187,3 +187,21 @@ func TestUnreadableFileIsNamed(t *testing.T) {
 	r.skipFile(f, nil, Lineage{}, nil, f.Skip)
 	must(t, len(r.Skipped) == 1 && r.Skipped[0].File == "gone.tf", "skipped: %+v", r.Skipped)
 }
+
+// An EC2NodeClass written as a Terraform kubernetes_manifest object floats
+// on its alias as the YAML one does.
+func TestFloatingAliasInTerraformManifest(t *testing.T) {
+	got := notesOf("karpenter.tf", `resource "kubernetes_manifest" "windows" {
+  manifest = {
+    apiVersion = "karpenter.k8s.aws/v1"
+    kind       = "EC2NodeClass"
+    metadata   = { name = "windows2022" }
+    spec = {
+      role             = "KarpenterNodeRole-prod"
+      amiSelectorTerms = [{ alias = "windows2022@latest" }]
+    }
+  }
+}
+`)
+	must(t, len(got) == 1 && strings.Contains(got[0], "Karpenter alias `windows2022@latest`") && strings.Contains(got[0], "this image's variant (2022-core)"), "notes: %q", got)
+}
