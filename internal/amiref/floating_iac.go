@@ -129,13 +129,17 @@ func (f *finder) manifests() {
 					if m == nil || get(ng, "amiType") != nil || strings.HasPrefix(ami, "ami-") {
 						continue
 					}
-					how := "no `ami:`"
+					how, from := "no `ami:`", "from SSM"
 					if ami != "" {
 						how = "`ami: " + ami + "`"
 					}
-					// eksctl resolves a Windows node group's AMI from the
-					// public SSM parameter of the cluster's version.
-					f.add(at(fam), at(fam)+1, Note{Text: "eksctl " + group + "[name=" + scalar(get(ng, "name")) + "]: Windows node group (" + m[0] + ") with " + how + ": eksctl takes the stock EKS-optimized AMI from SSM, never the baked one",
+					// eksctl resolves ami: auto by name with DescribeImages,
+					// auto-ssm and no ami: from the public SSM parameter of
+					// the cluster's version (pkg/eks/nodegroup_service.go).
+					if ami == "auto" {
+						from = "by name, the newest"
+					}
+					f.add(at(fam), at(fam)+1, Note{Text: "eksctl " + group + "[name=" + scalar(get(ng, "name")) + "]: Windows node group (" + m[0] + ") with " + how + ": eksctl takes the stock EKS-optimized AMI " + from + ", never the baked one",
 						Windows: variant(m[1], m[2]), Kubernetes: version})
 				}
 			}

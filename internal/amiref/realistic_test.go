@@ -205,3 +205,23 @@ func TestFloatingAliasInTerraformManifest(t *testing.T) {
 `)
 	must(t, len(got) == 1 && strings.Contains(got[0], "Karpenter alias `windows2022@latest`") && strings.Contains(got[0], "this image's variant (2022-core)"), "notes: %q", got)
 }
+
+// eksctl's ami: auto picks the newest stock AMI by name (its AutoResolver
+// calls DescribeImages), not from SSM as auto-ssm and no ami: do.
+func TestFloatingEksctlAutoIsByName(t *testing.T) {
+	got := notesOf("cluster.yaml", `apiVersion: eksctl.io/v1alpha5
+kind: ClusterConfig
+metadata:
+  name: prod
+  version: "1.31"
+nodeGroups:
+  - name: win-auto
+    amiFamily: WindowsServer2022CoreContainer
+    ami: auto
+  - name: win-ssm
+    amiFamily: WindowsServer2022CoreContainer
+    ami: auto-ssm
+`)
+	must(t, len(got) == 2 && strings.Contains(got[0], "with `ami: auto`: eksctl takes the stock EKS-optimized AMI by name, the newest,") &&
+		strings.Contains(got[1], "with `ami: auto-ssm`: eksctl takes the stock EKS-optimized AMI from SSM,"), "notes: %q", got)
+}
