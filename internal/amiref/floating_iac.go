@@ -135,7 +135,7 @@ func (f *finder) manifests() {
 					}
 					// eksctl resolves ami: auto by name with DescribeImages,
 					// auto-ssm and no ami: from the public SSM parameter of
-					// the cluster's version (pkg/eks/nodegroup_service.go).
+					// the cluster's version (eksctl pkg/eks/api.go, ResolveAMI).
 					if ami == "auto" {
 						from = "by name, the newest"
 					}
