@@ -27,7 +27,8 @@ echo "repository: $(find "$work/repo" -type f | wc -l) files, $((bytes / 1000000
 cat >"$work/seed.json" <<'JSON'
 {"images": [
   {"region": "us-east-1", "id": "ami-0e0e0e0e0e0e0e0e1", "name": "Windows_Server-2022-English-Core-EKS_Optimized-1.31-2026.10.15", "owner": "801119661308", "ownerAlias": "amazon"},
-  {"region": "us-east-1", "id": "ami-0a1a1a1a1a1a1a1a1", "name": "amazon-eks-node-al2023-x86_64-standard-1.31-v20261015", "owner": "602401143452", "ownerAlias": "amazon"}
+  {"region": "us-east-1", "id": "ami-0a1a1a1a1a1a1a1a1", "name": "amazon-eks-node-al2023-x86_64-standard-1.31-v20261015", "owner": "602401143452", "ownerAlias": "amazon"},
+  {"region": "us-east-1", "id": "ami-0f0f0f0f0f0f0f0f0", "name": "winbake-win-1.31-2026-11-12T10-00-00Z", "owner": "123456789012", "tags": {"winbake:image": "win", "winbake:kubernetes": "1.31", "winbake:windows": "2022-core"}}
 ]}
 JSON
 cat >"$work/winbake.yaml" <<'YAML'

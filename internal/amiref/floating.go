@@ -26,15 +26,18 @@ var (
 	// The public parameters of the EKS-optimized Windows AMIs (EKS user
 	// guide, "Retrieve recommended Microsoft Windows AMI IDs"); the
 	// version may be a Terraform or CloudFormation interpolation.
-	eksParamRe = regexp.MustCompile(`/aws/service/ami-windows-latest/Windows_Server-(\d{4})-English-(Core|Full)-EKS_Optimized-([^/"'\s}]+)/image_id`)
+	// terraform-aws-eks writes it with ${local.ssm_kubernetes_version}
+	// (modules/self-managed-node-group/main.tf), with or without /image_id.
+	eksParamRe = regexp.MustCompile(`/aws/service/ami-windows-latest/Windows_Server-(\d{4})-English-(Core|Full)-EKS_Optimized-((?:\$\{[^}]*\}|[^/"'\s}:$])+)(?:/image_id)?`)
 	// An EKS-optimized Windows AMI name pattern, as in a data "aws_ami"
 	// name filter.
 	eksNameRe = regexp.MustCompile(`Windows_Server-(\d{4})-English-(Core|Full)-EKS_Optimized-([0-9.]*)`)
 	// Managed node group AMI types (EKS API reference, Nodegroup amiType).
 	amiTypeRe = regexp.MustCompile(`WINDOWS_(CORE|FULL)_(2019|2022|2025)_x86_64`)
-	// Karpenter v1 amiSelectorTerms aliases (karpenter-provider-aws
+	// Karpenter v1 amiSelectorTerms aliases, in YAML, JSON or a Terraform
+	// kubernetes_manifest object (karpenter-provider-aws
 	// pkg/apis/v1/ec2nodeclass.go: family@version; Windows takes latest).
-	aliasRe = regexp.MustCompile(`\balias["']?\s*:\s*["']?(windows(\d{4})@[A-Za-z0-9._-]+)`)
+	aliasRe = regexp.MustCompile(`\balias["']?\s*[:=]\s*["']?(windows(\d{4})@[A-Za-z0-9._-]+)`)
 	// eksctl amiFamily values (eksctl pkg/apis/eksctl.io/v1alpha5/types.go).
 	eksctlFamilyRe = regexp.MustCompile(`^WindowsServer(\d{4})(Core|Full)Container$`)
 )
@@ -46,7 +49,7 @@ func Floating(name string, data []byte) []Note {
 	if !mentionsWindows(data) {
 		return nil
 	}
-	f := &finder{data: data}
+	f := &finder{data: data, name: name}
 	f.resolveSSM()
 	f.eksParams()
 	f.aliases()
@@ -84,9 +87,13 @@ func mentionsWindows(data []byte) bool {
 }
 
 type finder struct {
+	name  string
 	data  []byte
 	taken [][2]int // byte spans already noted: one note per reference
-	notes []Note
+	// pinned are the spans of Terraform node groups that set ami_id: their
+	// ami_type only picks the user data (terraform-aws-eks).
+	pinned [][2]int
+	notes  []Note
 }
 
 func (f *finder) add(start, end int, n Note) {
@@ -98,6 +105,29 @@ func (f *finder) add(start, end int, n Note) {
 	f.taken = append(f.taken, [2]int{start, end})
 	n.Line = 1 + bytes.Count(f.data[:start], []byte{'\n'})
 	f.notes = append(f.notes, n)
+}
+
+// isKey reports a match ending at end that is a map key (a lookup table
+// of AMI types, as terraform-aws-eks keeps one), not a node group's value.
+func (f *finder) isKey(end int) bool {
+	rest := bytes.TrimLeft(f.data[end:], `"'`)
+	rest = bytes.TrimLeft(rest, " \t")
+	if KindOf(f.name) == KindHCL {
+		// HCL keys take = (a : there is a conditional's).
+		return len(rest) > 0 && rest[0] == '=' && (len(rest) == 1 || rest[1] != '=')
+	}
+	return len(rest) > 0 && rest[0] == ':'
+
+}
+
+// inPinned reports an offset inside a node group that sets its own AMI.
+func (f *finder) inPinned(off int) bool {
+	for _, s := range f.pinned {
+		if off >= s[0] && off < s[1] {
+			return true
+		}
+	}
+	return false
 }
 
 func variant(release, edition string) string {
@@ -176,9 +206,16 @@ func (f *finder) aliases() {
 // amiTypes finds managed node groups on the stock Windows AMI types: a
 // custom AMI needs a launch template and amiType CUSTOM.
 func (f *finder) amiTypes() {
-	for _, m := range amiTypeRe.FindAllSubmatchIndex(f.data, -1) {
+	ms := amiTypeRe.FindAllSubmatchIndex(f.data, -1)
+	if len(ms) > 0 && KindOf(f.name) == KindHCL {
+		f.pinnedGroups(f.name)
+	}
+	for _, m := range ms {
 		typ := string(f.data[m[0]:m[1]])
-		f.add(m[0], m[1], Note{Text: "managed node group AMI type `" + typ + "`: EKS launches its stock AMI, never the baked one (a custom AMI needs a launch template and AMI type CUSTOM)",
+		if f.isKey(m[1]) || f.inPinned(m[0]) {
+			continue
+		}
+		f.add(m[0], m[1], Note{Text: "node group AMI type `" + typ + "` with no AMI of its own: the stock EKS-optimized AMI (EKS launches it for a managed node group; terraform-aws-eks reads its SSM parameter), never the baked one (a custom AMI needs a launch template and AMI type CUSTOM, or ami_id)",
 			Windows: variant(string(f.data[m[4]:m[5]]), string(f.data[m[2]:m[3]]))})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"gopkg.in/yaml.v3"
 )
@@ -40,7 +41,8 @@ func (f *finder) terraformAMIData(name string) {
 			}
 		}
 		for _, e := range exprs {
-			m := eksNameRe.FindStringSubmatch(src(e))
+			// A name_regex escapes its dots: 1\\.31 is 1.31.
+			m := eksNameRe.FindStringSubmatch(strings.NewReplacer(`\\.`, ".", `\.`, ".").Replace(src(e)))
 			if m == nil {
 				continue
 			}
@@ -50,6 +52,45 @@ func (f *finder) terraformAMIData(name string) {
 			break
 		}
 	}
+}
+
+// pinnedGroups finds the node groups of a Terraform file that set their
+// own AMI: in terraform-aws-eks, image_id = coalesce(var.ami_id, <the SSM
+// parameter of ami_type>) (modules/self-managed-node-group/main.tf), so
+// a group with ami_id does not float, whatever its ami_type says.
+func (f *finder) pinnedGroups(name string) {
+	if !bytes.Contains(f.data, []byte("ami_id")) {
+		return
+	}
+	body, err := parseHCL(name, f.data)
+	if err != nil {
+		return
+	}
+	set := func(src string) bool {
+		src = strings.TrimSpace(src)
+		return src != "null" && src != `""`
+	}
+	_ = hclsyntax.VisitAll(body, func(n hclsyntax.Node) hcl.Diagnostics {
+		switch x := n.(type) {
+		case *hclsyntax.ObjectConsExpr:
+			for _, item := range x.Items {
+				if keyPath(item.KeyExpr) == ".ami_id" {
+					r := item.ValueExpr.Range()
+					if set(string(f.data[r.Start.Byte:r.End.Byte])) {
+						f.pinned = append(f.pinned, [2]int{x.Range().Start.Byte, x.Range().End.Byte})
+					}
+				}
+			}
+		case *hclsyntax.Body:
+			if a, ok := x.Attributes["ami_id"]; ok {
+				r := a.Expr.Range()
+				if set(string(f.data[r.Start.Byte:r.End.Byte])) {
+					f.pinned = append(f.pinned, [2]int{x.Range().Start.Byte, x.Range().End.Byte})
+				}
+			}
+		}
+		return nil
+	})
 }
 
 // manifests finds eksctl Windows node groups without a custom AMI and
@@ -88,18 +129,26 @@ func (f *finder) manifests() {
 					if m == nil || get(ng, "amiType") != nil || strings.HasPrefix(ami, "ami-") {
 						continue
 					}
-					how := "no `ami:`"
+					how, from := "no `ami:`", "from SSM"
 					if ami != "" {
 						how = "`ami: " + ami + "`"
 					}
-					// eksctl resolves a Windows node group's AMI from the
-					// public SSM parameter of the cluster's version.
-					f.add(at(fam), at(fam)+1, Note{Text: "eksctl " + group + "[name=" + scalar(get(ng, "name")) + "]: Windows node group (" + m[0] + ") with " + how + ": eksctl takes the stock EKS-optimized AMI from SSM, never the baked one",
+					// eksctl resolves ami: auto by name with DescribeImages,
+					// auto-ssm and no ami: from the public SSM parameter of
+					// the cluster's version (eksctl pkg/eks/api.go, ResolveAMI).
+					if ami == "auto" {
+						from = "by name, the newest"
+					}
+					f.add(at(fam), at(fam)+1, Note{Text: "eksctl " + group + "[name=" + scalar(get(ng, "name")) + "]: Windows node group (" + m[0] + ") with " + how + ": eksctl takes the stock EKS-optimized AMI " + from + ", never the baked one",
 						Windows: variant(m[1], m[2]), Kubernetes: version})
 				}
 			}
-		case api == "karpenter.k8s.aws/v1beta1" && kind == "EC2NodeClass":
+		case strings.HasPrefix(api, "karpenter.k8s.aws/") && kind == "EC2NodeClass":
 			spec := get(root, "spec")
+			f.nameTerms(scalar(get(get(root, "metadata"), "name")), get(spec, "amiSelectorTerms"), at)
+			if api != "karpenter.k8s.aws/v1beta1" {
+				continue
+			}
 			fam := get(spec, "amiFamily")
 			release, ok := strings.CutPrefix(scalar(fam), "Windows")
 			if !ok || get(spec, "amiSelectorTerms") != nil {
@@ -110,6 +159,25 @@ func (f *finder) manifests() {
 			f.add(at(fam), at(fam)+1, Note{Text: "Karpenter EC2NodeClass " + scalar(get(get(root, "metadata"), "name")) + ": amiFamily " + scalar(fam) + " with no amiSelectorTerms launches the stock EKS-optimized AMI, never the baked one",
 				Windows: variant(release, "Core")})
 		}
+	}
+}
+
+// nameTerms finds amiSelectorTerms that select by the name of the stock
+// EKS-optimized Windows AMIs: Karpenter takes the newest AMI the terms
+// match (karpenter-provider-aws pkg/providers/amifamily/ami.go), so the
+// node class floats with each EKS release.
+func (f *finder) nameTerms(class string, terms *yaml.Node, at func(*yaml.Node) int) {
+	if terms == nil || terms.Kind != yaml.SequenceNode {
+		return
+	}
+	for _, term := range terms.Content {
+		n := get(term, "name")
+		m := eksNameRe.FindStringSubmatch(scalar(n))
+		if m == nil {
+			continue
+		}
+		f.add(at(n), at(n)+1, Note{Text: "Karpenter EC2NodeClass " + class + ": amiSelectorTerms name `" + scalar(n) + "` picks the newest stock EKS-optimized AMI by name, never the baked one",
+			Windows: variant(m[1], m[2]), Kubernetes: k8s(strings.TrimSuffix(m[3], "."))})
 	}
 }
 

@@ -57,7 +57,7 @@ metadata: {name: prod}
 managedNodeGroups:
   - name: win
     amiType: WINDOWS_CORE_2022_x86_64
-`, "managed node group AMI type `WINDOWS_CORE_2022_x86_64`: EKS launches its stock AMI"},
+`, "node group AMI type `WINDOWS_CORE_2022_x86_64` with no AMI of its own: the stock EKS-optimized AMI"},
 	}
 	for _, c := range cases {
 		got := notesOf(c.name, c.body)

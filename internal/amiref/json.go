@@ -34,6 +34,11 @@ type seg struct {
 // analyzeJSON places the tokens and fingerprints data.
 func analyzeJSON(name string, data []byte, toks []Token) ([]Place, string, error) {
 	s := &jsonScan{data: data, toks: toks, place: make([]Place, len(toks)), top: map[string]string{}, hash: 14695981039346656037}
+	// A UTF-8 BOM, as Windows PowerShell 5.1's Out-File -Encoding utf8
+	// writes, comes before the value.
+	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+		s.pos = 3
+	}
 	s.ws()
 	if err := s.value(); err != nil {
 		return s.place, "", err
@@ -159,6 +164,10 @@ func (s *jsonScan) where() string {
 			if u, err := strconv.Unquote(`"` + k + `"`); err == nil {
 				k = u
 			}
+		}
+		if k == "" {
+			b.WriteString(`[""]`) // an empty key would vanish from the path
+			continue
 		}
 		if b.Len() > 0 {
 			b.WriteByte('.')

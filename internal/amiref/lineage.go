@@ -72,7 +72,7 @@ func LookupLineage(ctx context.Context, ec2For func(region string) EC2API, img c
 					stock := aws.ToString(im.ImageOwnerAlias) == "amazon"
 					switch {
 					case tag == img.Name && !stock:
-						m, reason := bakedMember(region, img, tagValue(im.Tags, amitag.Kubernetes))
+						m, reason := bakedMember(region, img, tagValue(im.Tags, amitag.Kubernetes), tagValue(im.Tags, amitag.Windows))
 						if reason != "" {
 							seen[id] = reason
 							continue
@@ -114,9 +114,15 @@ func LookupLineage(ctx context.Context, ec2For func(region string) EC2API, img c
 // bakedMember decides about an AMI winbake baked for this image under the
 // Kubernetes version it is tagged with: the same or an earlier minor is
 // moved (an earlier one loudly); a later one is left alone, as moving it
-// would downgrade kubelet.
-func bakedMember(region string, img config.Image, k string) (Member, string) {
+// would downgrade kubelet. One baked for another Windows variant (the
+// image's windows was changed since) is left alone: a 2019 node group's
+// pods run ltsc2019 images, which a 2022 host cannot run with process
+// isolation, so moving it is a migration, not a patch.
+func bakedMember(region string, img config.Image, k, windows string) (Member, string) {
 	m := Member{Region: region, Why: "baked by winbake for " + img.Name}
+	if windows != "" && img.Windows != "" && windows != img.Windows {
+		return m, fmt.Sprintf("baked by winbake for %s on Windows %s, not the image's %s: replacing it would move its node group to another Windows variant", img.Name, windows, img.Windows)
+	}
 	if k == "" || k == img.Kubernetes {
 		return m, ""
 	}

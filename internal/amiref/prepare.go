@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/winbake/winbake/internal/config"
@@ -148,6 +149,8 @@ func (r *Result) prepareFile(root string, f File, lineage Lineage, ignored map[s
 			current = append(current, Change{File: f.Path, Line: t.Line, Column: t.Column, Where: where, Region: m.Region, Old: t.AMI, New: t.AMI})
 		case !inLineage:
 			others = append(others, Skip{File: f.Path, Line: t.Line, Where: where, AMI: t.AMI, Reason: ignored[t.AMI]})
+		case buildBase(where):
+			others = append(others, Skip{File: f.Path, Line: t.Line, Where: where, AMI: t.AMI, Reason: buildBaseReason})
 		case newAMIs[m.Region] == "":
 			uncovered = append(uncovered, Skip{File: f.Path, Line: t.Line, Where: where, AMI: t.AMI,
 				Reason: fmt.Sprintf("%s, in %s, where no new AMI was baked", m.Why, m.Region)})
@@ -208,4 +211,22 @@ func orUnknown(s string) string {
 		return "unknown place"
 	}
 	return s
+}
+
+// buildBaseReason is why the base AMI of an image build is left alone.
+const buildBaseReason = "the base AMI of an image build (Packer source_ami, Image Builder parent image), not a node group's: a bake starts from the stock AMI, never from an earlier bake"
+
+// buildBase reports a place that is the AMI an image build starts from:
+// Packer's amazon builders' source_ami (packer-plugin-amazon, builder
+// amazon-ebs) and an Image Builder recipe's parent image (Terraform
+// aws_imagebuilder_image_recipe.parent_image, CloudFormation
+// AWS::ImageBuilder::ImageRecipe ParentImage). Replaced by a baked AMI, the
+// next build would bake on top of its own output.
+func buildBase(where string) bool {
+	last := where[strings.LastIndexAny(where, ".:]")+1:]
+	switch strings.TrimSpace(last) {
+	case "source_ami", "parent_image", "ParentImage":
+		return true
+	}
+	return false
 }

@@ -14,15 +14,20 @@ import (
 // read as its replacement.
 func checkOnlyTokensChanged(t *testing.T, in []byte, repl map[string]string) {
 	t.Helper()
+	checkDiff(t, in, Rewrite(in, FindTokens(in), repl), repl)
+}
+
+// checkDiff checks out against in, token by token, as found in in.
+func checkDiff(t *testing.T, in, out []byte, repl map[string]string) {
+	t.Helper()
 	toks := FindTokens(in)
-	out := Rewrite(in, toks, repl)
 	i, j := 0, 0
 	for _, tok := range toks {
 		to, ok := repl[tok.AMI]
 		if !ok {
 			continue
 		}
-		if !bytes.Equal(in[i:tok.Offset], out[j:j+tok.Offset-i]) {
+		if j+tok.Offset-i+len(to) > len(out) || !bytes.Equal(in[i:tok.Offset], out[j:j+tok.Offset-i]) {
 			t.Fatalf("bytes %d..%d changed outside a token:\n in: %q\nout: %q", i, tok.Offset, in, out)
 		}
 		j += tok.Offset - i

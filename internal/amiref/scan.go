@@ -211,7 +211,11 @@ func skipReason(rel, config string) string {
 // caller, so scanning allocates little) and keeps only what it found.
 func scanFile(full, rel, skip string, buf *[]byte) (File, bool) {
 	data, size, err := readSmall(full, buf)
-	if err != nil || size == 0 {
+	if err != nil {
+		// Unread, it may hold a lineage AMI: say so rather than pass over it.
+		return File{Path: rel, Skip: "could not be read: " + err.Error()}, true
+	}
+	if size == 0 {
 		return File{}, false
 	}
 	if size > MaxFileSize {

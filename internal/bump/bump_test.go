@@ -134,7 +134,7 @@ func TestCreateUpdateNone(t *testing.T) {
 		strings.Join(pr.Labels, ",") != "windows,ami" || strings.Join(pr.Reviewers, ",") != "octocat" || strings.Join(pr.TeamReviewers, ",") != "platform" {
 		t.Errorf("PR %+v", pr)
 	}
-	for _, want := range []string{"| `terraform/main.tf:2` | aws_launch_template.win.image_id | us-east-1 | `" + stockEast + "` → `" + newEast1 + "` |", "nanoserver:ltsc2022", "1 other AMI reference(s) left alone", "Rolling out"} {
+	for _, want := range []string{"| `terraform/main.tf:2` | aws_launch_template.win.image_id | us-east-1 | `" + stockEast + "` → `" + newEast1 + "` |", "nanoserver:ltsc2022", "1 AMI reference(s) left alone, with the reason", "Rolling out"} {
 		if !strings.Contains(pr.Body, want) {
 			t.Errorf("PR body lacks %q:\n%s", want, pr.Body)
 		}
@@ -304,7 +304,7 @@ func TestDryRunAndNoPR(t *testing.T) {
 		t.Fatalf("%+v %v", o, err)
 	}
 	out := w.out.String()
-	for _, want := range []string{"terraform/main.tf:2  aws_launch_template.win.image_id  us-east-1: " + stockEast + " → " + newEast1, "ignored, not of this image's lineage:", linuxEast} {
+	for _, want := range []string{"terraform/main.tf:2  aws_launch_template.win.image_id  us-east-1: " + stockEast + " → " + newEast1, "left alone:", linuxEast} {
 		if !strings.Contains(out, want) {
 			t.Errorf("dry run lacks %q:\n%s", want, out)
 		}

@@ -46,23 +46,9 @@ func DryRun(image string, r *amiref.Result) string {
 		}
 	}
 	if len(r.Ignored) > 0 {
-		fmt.Fprintf(&b, "ignored, not of this image's lineage:\n")
-		for i := 0; i < len(r.Ignored); {
-			s := r.Ignored[i]
-			n := 1
-			for i+n < len(r.Ignored) && r.Ignored[i+n].File == s.File && r.Ignored[i+n].AMI == s.AMI && r.Ignored[i+n].Reason == s.Reason {
-				n++
-			}
-			// A generated file can hold thousands of the same AMI: one
-			// line says where they are and why they stay.
-			if n > maxIgnoredRun {
-				fmt.Fprintf(&b, "  %s:%d-%d  %d references  %s: %s\n", s.File, s.Line, r.Ignored[i+n-1].Line, n, s.AMI, s.Reason)
-			} else {
-				for _, s := range r.Ignored[i : i+n] {
-					fmt.Fprintf(&b, "  %s:%d  %s  %s: %s\n", s.File, s.Line, orDash(s.Where), s.AMI, s.Reason)
-				}
-			}
-			i += n
+		fmt.Fprintf(&b, "left alone:\n")
+		for _, l := range ignoredLines(r.Ignored, "  %s:%s  %s  %s: %s", len(r.Ignored)) {
+			b.WriteString(l + "\n")
 		}
 	}
 	if len(r.Notes) > 0 {
@@ -207,14 +193,22 @@ func prBodyLimited(img bakefile.Image, ami string, r *amiref.Result, limit int) 
 		notes = append(notes, fmt.Sprintf("`%s` left alone: %s%s", f.File, f.Reason, holds(f.AMIs)))
 	}
 	notes = append(notes, r.Notes...)
-	if len(r.Ignored) > 0 {
-		notes = append(notes, fmt.Sprintf("%d other AMI reference(s) left alone, not of this image's lineage (Linux node groups, bastions…); `winbake bump --dry-run` lists them", len(r.Ignored)))
-	}
 	if len(notes) > 0 {
 		b.WriteString("\n### Notes\n\n")
 		for _, n := range notes {
 			fmt.Fprintf(&b, "- %s\n", n)
 		}
+	}
+	if len(r.Ignored) > 0 {
+		fmt.Fprintf(&b, "\n<details><summary>%d AMI reference(s) left alone, with the reason</summary>\n\n", len(r.Ignored))
+		lines := ignoredLines(r.Ignored, "- `%s:%s` %s `%s`: %s", limit)
+		for _, l := range lines {
+			b.WriteString(l + "\n")
+		}
+		if n := len(r.Ignored) - listed(r.Ignored, limit); n > 0 {
+			fmt.Fprintf(&b, "- …and %d more; `winbake bump --dry-run` lists them all\n", n)
+		}
+		b.WriteString("\n</details>\n")
 	}
 	b.WriteString(`
 ### Rolling out
@@ -257,4 +251,63 @@ func changeTable(changes []amiref.Change, limit int) string {
 		b.WriteString(".\n")
 	}
 	return b.String()
+}
+
+// ignoredRuns groups the references left alone into runs of the same file,
+// AMI and reason, in order.
+func ignoredRuns(ignored []amiref.Skip) [][]amiref.Skip {
+	var runs [][]amiref.Skip
+	for i := 0; i < len(ignored); {
+		s := ignored[i]
+		n := 1
+		for i+n < len(ignored) && ignored[i+n].File == s.File && ignored[i+n].AMI == s.AMI && ignored[i+n].Reason == s.Reason {
+			n++
+		}
+		runs = append(runs, ignored[i:i+n])
+		i += n
+	}
+	return runs
+}
+
+// ignoredLines formats the references left alone (file, line, where, AMI,
+// reason), up to limit of them; a generated file can hold thousands of the
+// same AMI, and a long run makes one line saying where and why they stay.
+func ignoredLines(ignored []amiref.Skip, format string, limit int) []string {
+	var out []string
+	n := 0
+	for _, run := range ignoredRuns(ignored) {
+		if n >= limit {
+			break
+		}
+		s := run[0]
+		if len(run) > maxIgnoredRun {
+			out = append(out, fmt.Sprintf(format, s.File, fmt.Sprintf("%d-%d", s.Line, run[len(run)-1].Line), fmt.Sprintf("%d references", len(run)), s.AMI, s.Reason))
+			n += len(run)
+			continue
+		}
+		for _, s := range run {
+			if n >= limit {
+				break
+			}
+			out = append(out, fmt.Sprintf(format, s.File, fmt.Sprint(s.Line), orDash(s.Where), s.AMI, s.Reason))
+			n++
+		}
+	}
+	return out
+}
+
+// listed is how many references ignoredLines covers within limit.
+func listed(ignored []amiref.Skip, limit int) int {
+	n := 0
+	for _, run := range ignoredRuns(ignored) {
+		if n >= limit {
+			break
+		}
+		if len(run) > maxIgnoredRun {
+			n += len(run)
+		} else {
+			n += min(len(run), limit-n)
+		}
+	}
+	return n
 }

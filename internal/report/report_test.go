@@ -157,8 +157,34 @@ func TestDryRunCountsLongRunsOfIgnored(t *testing.T) {
 	}
 	r.Ignored = append(r.Ignored, amiref.Skip{File: "main.tf", Line: 3, Where: "aws_instance.bastion.ami", AMI: "ami-12345678", Reason: "not found"})
 	got := DryRun("win", r)
-	want := "ignored, not of this image's lineage:\n  cdk.out/stack.json:1-1  5000 references  ami-0a1a1a1a1a1a1a1a1: not of win's lineage\n  main.tf:3  aws_instance.bastion.ami  ami-12345678: not found\n"
+	want := "left alone:\n  cdk.out/stack.json:1-1  5000 references  ami-0a1a1a1a1a1a1a1a1: not of win's lineage\n  main.tf:3  aws_instance.bastion.ami  ami-12345678: not found\n"
 	if !strings.HasSuffix(got, want) {
 		t.Errorf("dry run:\n%s", got)
+	}
+}
+
+// Every reference left alone is named with its reason in the pull request
+// too (a stock AMI of another minor is a node group the reviewer should
+// see), folded so it does not bury the changes, and a long list is cut
+// with a count so the body fits.
+func TestPRBodyNamesReferencesLeftAlone(t *testing.T) {
+	r := &amiref.Result{Ignored: []amiref.Skip{
+		{File: "terraform/main.tf", Line: 8, Where: "locals.legacy_windows_ami", AMI: "ami-0c0c0c0c0c0c0c0c3", Reason: "the EKS-optimized Windows 2022-core AMI for Kubernetes 1.29, not 1.31"},
+		{File: "packer/win.pkr.hcl", Line: 5, Where: "source.amazon-ebs.win.source_ami", AMI: "ami-0e0e0e0e0e0e0e0e1", Reason: "the base AMI of an image build"},
+	}}
+	body := prBody(testBake(), "ami-01111111111111111", r)
+	for _, want := range []string{"<summary>2 AMI reference(s) left alone, with the reason</summary>",
+		"- `terraform/main.tf:8` locals.legacy_windows_ami `ami-0c0c0c0c0c0c0c0c3`: the EKS-optimized Windows 2022-core AMI for Kubernetes 1.29, not 1.31",
+		"- `packer/win.pkr.hcl:5` source.amazon-ebs.win.source_ami `ami-0e0e0e0e0e0e0e0e1`: the base AMI of an image build"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("PR body lacks %q:\n%s", want, body)
+		}
+	}
+	for i := range 5000 {
+		r.Ignored = append(r.Ignored, amiref.Skip{File: fmt.Sprintf("stacks/team-%04d/main.tf", i), Line: 3, Where: "aws_instance.bastion.ami", AMI: "ami-12345678", Reason: "not found in us-east-1 (another region or account)"})
+	}
+	body = prBody(testBake(), "ami-01111111111111111", r)
+	if len(body) > MaxPRBody || !strings.Contains(body, "more; `winbake bump --dry-run` lists them all") || !strings.Contains(body, "terraform/main.tf:8") {
+		t.Errorf("long list not cut to fit (%d characters):\n%s", len(body), body[len(body)-1500:])
 	}
 }
