@@ -144,8 +144,11 @@ fi
 
 workspace=${GITHUB_WORKSPACE:-$PWD}
 config=${INPUT_CONFIG:-.github/winbake.yaml}
-case $config in /*) ;; *) config=$workspace/$config ;; esac # another step's output is absolute
-if [ "${INPUT_BUILDER:-}" = packer ] || { [ -z "${INPUT_BUILDER:-}" ] && [ -f "$config" ] && grep -Eq '^builder:[[:space:]]*packer' "$config"; }; then
+# Another step's output is absolute: /... or, on Windows, C:\... (which Git Bash reads).
+case $config in /* | [A-Za-z]:[\\/]*) ;; *) config=$workspace/$config ;; esac
+# builder: packer, "packer" or 'packer' (one YAML value), maybe with a comment.
+if [ "${INPUT_BUILDER:-}" = packer ] || { [ -z "${INPUT_BUILDER:-}" ] && [ -f "$config" ] &&
+	grep -Eq "^builder:[[:space:]]*[\"']?packer[\"']?([[:space:]]|#|\$)" "$config"; }; then
 	command -v packer >/dev/null 2>&1 || fail "builder packer needs Packer on the runner: add hashicorp/setup-packer before this step"
 	plugin=$cache/packer-plugin-winbake$exe
 	if [ -n "${version:-}" ]; then

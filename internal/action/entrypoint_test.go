@@ -194,3 +194,39 @@ chmod +x "$2"
 		}
 	}
 }
+
+// TestPackerBuilderFoundInConfig: with no builder input, the config's
+// builder decides whether the Packer plugin is installed: a quoted YAML
+// scalar ("packer") is the same value, and an absolute Windows path
+// (another step's output on a Windows runner, C:\...) is not under the
+// workspace. Git Bash reads C:\... paths as they are; here the path is a
+// file of that name in the action's directory, where entrypoint.sh runs.
+func TestPackerBuilderFoundInConfig(t *testing.T) {
+	dir, base := fakeRelease(t)
+	stubs := t.TempDir()
+	log := filepath.Join(stubs, "packer.log")
+	os.WriteFile(filepath.Join(stubs, "packer"), []byte("#!/bin/sh\necho \"$*\" >>'"+log+"'\n"), 0o755)
+	path := stubs + string(os.PathListSeparator) + os.Getenv("PATH")
+	winPath := `C:\a\infra\winbake.yaml`
+	os.WriteFile(filepath.Join(dir, winPath), []byte("builder: packer\n"), 0o644)
+	for _, c := range []struct{ name, config, input string }{
+		{"quoted", "builder: \"packer\"\n", ""},
+		{"single-quoted", "builder: 'packer'  # Packer\n", ""},
+		{"windows path", "", winPath},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			os.Remove(log)
+			ws := t.TempDir()
+			os.MkdirAll(filepath.Join(ws, ".github"), 0o755)
+			os.WriteFile(filepath.Join(ws, ".github", "winbake.yaml"), []byte(c.config), 0o644)
+			out, err := entrypoint(t, dir, path, "RUNNER_TOOL_CACHE="+t.TempDir(), "RUNNER_OS=Linux", "RUNNER_ARCH=X64",
+				"WINBAKE_RELEASE_BASE_URL="+base, "GITHUB_WORKSPACE="+ws, "INPUT_CONFIG="+c.input)
+			if err != nil || !strings.Contains(out, "genuine winbake action") {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			if b, _ := os.ReadFile(log); !strings.Contains(string(b), "plugins install --path ") {
+				t.Errorf("the Packer plugin was not installed (packer got %q)", b)
+			}
+		})
+	}
+}
