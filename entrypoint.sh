@@ -87,7 +87,10 @@ install_release() {
 	mkdir -p "$(dirname "$cache")"
 	tmp=$(mktemp -d "$cache.download.XXXXXX")
 	trap 'rm -rf "$tmp"' EXIT
-	curl --fail --silent --show-error --location --retry 3 --output "$tmp/$asset" "$url" || fail "downloading $url failed"
+	# A stalled transfer (under 1 KiB/s for 10 s) is a timeout, which --retry
+	# retries (curl(1)); without it a stall holds the step until the job's timeout.
+	curl --fail --silent --show-error --location --retry 3 --connect-timeout 30 --speed-limit 1024 --speed-time 10 \
+		--output "$tmp/$asset" "$url" || fail "downloading $url failed"
 	got=$(sum "$tmp/$asset")
 	[ "$got" = "$want" ] || fail "$asset from $url has sha256 $got, but release/checksums.txt of the action pins $want. Refusing to run it."
 	mkdir "$tmp/unpacked"

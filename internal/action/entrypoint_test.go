@@ -1,12 +1,17 @@
 package action
 
 import (
+	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/winbake/winbake/internal/release"
 )
@@ -228,5 +233,49 @@ func TestPackerBuilderFoundInConfig(t *testing.T) {
 				t.Errorf("the Packer plugin was not installed (packer got %q)", b)
 			}
 		})
+	}
+}
+
+// TestStalledDownloadIsRetried: a download that stops sending (a stalled
+// connection to the release's storage) must not hold the step until the
+// job's timeout: curl gives it up and tries again. Here the first request
+// stalls after a few bytes and the second is answered.
+func TestStalledDownloadIsRetried(t *testing.T) {
+	dir, base := fakeRelease(t)
+	files := strings.TrimPrefix(base, "file://")
+	var mu sync.Mutex
+	requests := 0
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		requests++
+		n := requests
+		mu.Unlock()
+		if n == 1 {
+			w.Write([]byte("stall"))
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+			case <-release:
+			}
+			return
+		}
+		http.ServeFile(w, r, filepath.Join(files, filepath.FromSlash(r.URL.Path)))
+	}))
+	defer srv.Close()
+	defer close(release) // before Close, which waits for the stalled handler
+
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", filepath.Join(dir, "entrypoint.sh"))
+	cmd.Env = append(os.Environ(), "GITHUB_WORKSPACE="+t.TempDir(), "RUNNER_TEMP="+t.TempDir(), "RUNNER_TOOL_CACHE="+t.TempDir(),
+		"RUNNER_OS=Linux", "RUNNER_ARCH=X64", "WINBAKE_RELEASE_BASE_URL="+srv.URL)
+	cmd.WaitDelay = 5 * time.Second // curl, left behind, holds the output open
+	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("entrypoint.sh still waited on the stalled download after 45 s:\n%s", out)
+	}
+	if err != nil || !strings.Contains(string(out), "genuine winbake action") {
+		t.Errorf("%v\n%s", err, out)
 	}
 }
