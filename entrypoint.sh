@@ -3,7 +3,8 @@
 # release/version, written by scripts/release.sh) downloads the archive for
 # the runner's OS and architecture, checks it against release/checksums.txt
 # of this tree, and keeps it in the runner's tool cache; every use checks the
-# cached binaries against release/binaries.txt before running them. A branch
+# cached binaries against release/binaries.txt before running them, on a
+# private copy that is what runs (the tool cache is shared). A branch
 # or SHA without release/version builds winbake from this source with the
 # runner's Go. Then, for builder packer, installs the Packer plugin from the
 # same place, and runs `winbake action`.
@@ -13,7 +14,12 @@ action_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$action_dir"
 
 fail() { # fail MESSAGE: an error annotation on the step, and stop
-	echo "::error title=winbake::$1"
+	# A workflow command's message escapes %, CR and LF (actions/toolkit,
+	# command.ts escapeData); unescaped, a newline ends the annotation and
+	# whatever follows it is read as another command.
+	local m=${1//'%'/%25} cr=$'\r' lf=$'\n'
+	m=${m//$cr/%0D}
+	echo "::error title=winbake::${m//$lf/%0A}"
 	exit 1
 }
 if command -v sha256sum >/dev/null 2>&1; then sha=(sha256sum); else sha=(shasum -a 256); fi # macOS has shasum, not sha256sum
@@ -38,19 +44,33 @@ X64 | x86_64 | amd64) arch=amd64 ;;
 ARM64 | aarch64 | arm64) arch=arm64 ;;
 *) arch=unknown ;;
 esac
-exe= ext=tar.gz
+exe='' ext=tar.gz
 [ "$os" = windows ] && exe=.exe ext=zip
 
-tool_cache=${RUNNER_TOOL_CACHE:-${TMPDIR:-/tmp}}
-# RUNNER_TOOL_CACHE is a Windows path on Windows runners (C:\hostedtoolcache\windows);
-# Git for Windows ships cygpath to turn it into one its tools all accept.
-if [ "$os" = windows ] && command -v cygpath >/dev/null 2>&1; then tool_cache=$(cygpath -u "$tool_cache"); fi
+# Outside a runner, the user's own cache: in a shared /tmp another user could
+# leave a binary at the source build's predictable path, and it would run.
+tool_cache=${RUNNER_TOOL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/winbake-action}
+# What runs is a copy in a directory of this run's own, checked there: a job
+# that replaces the cached file after the check cannot change what runs. The
+# runner empties RUNNER_TEMP after each job.
+run_temp=${RUNNER_TEMP:-${TMPDIR:-/tmp}}
+# RUNNER_TOOL_CACHE and RUNNER_TEMP are Windows paths on Windows runners
+# (C:\hostedtoolcache\windows); Git for Windows ships cygpath to turn them into
+# ones its tools all accept.
+if [ "$os" = windows ] && command -v cygpath >/dev/null 2>&1; then
+	tool_cache=$(cygpath -u "$tool_cache")
+	run_temp=$(cygpath -u "$run_temp")
+fi
 
-# verify FILE NAME: refuse FILE unless it is the binary release/binaries.txt pins as NAME.
+# verify FILE NAME: copies FILE into run_dir, sets copy to the copy's path,
+# and refuses it unless the copy is the binary release/binaries.txt pins as NAME.
 verify() {
 	local want got
+	[ -n "${run_dir:-}" ] || run_dir=$(mktemp -d "$run_temp/winbake.XXXXXX")
+	copy=$run_dir/${1##*/}
+	cp "$1" "$copy" || fail "copying $1 failed; remove $cache to download the release again."
 	want=$(pinned binaries.txt "$2")
-	got=$(sum "$1")
+	got=$(sum "$copy")
 	if [ -z "$want" ] || [ "$got" != "$want" ]; then
 		fail "$1 is not the $2 of winbake $version: its sha256 is $got, release/binaries.txt of the action pins ${want:-nothing}. Refusing to run it; remove $cache to download the release again."
 	fi
@@ -67,7 +87,10 @@ install_release() {
 	mkdir -p "$(dirname "$cache")"
 	tmp=$(mktemp -d "$cache.download.XXXXXX")
 	trap 'rm -rf "$tmp"' EXIT
-	curl --fail --silent --show-error --location --retry 3 --output "$tmp/$asset" "$url" || fail "downloading $url failed"
+	# A stalled transfer (under 1 KiB/s for 10 s) is a timeout, which --retry
+	# retries (curl(1)); without it a stall holds the step until the job's timeout.
+	curl --fail --silent --show-error --location --retry 3 --connect-timeout 30 --speed-limit 1024 --speed-time 10 \
+		--output "$tmp/$asset" "$url" || fail "downloading $url failed"
 	got=$(sum "$tmp/$asset")
 	[ "$got" = "$want" ] || fail "$asset from $url has sha256 $got, but release/checksums.txt of the action pins $want. Refusing to run it."
 	mkdir "$tmp/unpacked"
@@ -108,6 +131,7 @@ if [ -f release/version ]; then
 	cache=$tool_cache/winbake/${version#v}/$os-$arch
 	[ -f "$cache/winbake$exe" ] || install_release
 	verify "$cache/winbake$exe" "${asset%."$ext"}/winbake$exe"
+	winbake=$copy
 else
 	# The key covers every file a build can read or embed (scripts, the
 	# default config), so a cached binary is always the one this source builds.
@@ -118,16 +142,21 @@ else
 		build "$cache/winbake$exe" ./cmd/winbake
 		echo "::endgroup::"
 	fi
+	winbake=$cache/winbake$exe
 fi
 
 workspace=${GITHUB_WORKSPACE:-$PWD}
 config=${INPUT_CONFIG:-.github/winbake.yaml}
-case $config in /*) ;; *) config=$workspace/$config ;; esac # another step's output is absolute
-if [ "${INPUT_BUILDER:-}" = packer ] || { [ -z "${INPUT_BUILDER:-}" ] && [ -f "$config" ] && grep -Eq '^builder:[[:space:]]*packer' "$config"; }; then
+# Another step's output is absolute: /... or, on Windows, C:\... (which Git Bash reads).
+case $config in /* | [A-Za-z]:[\\/]*) ;; *) config=$workspace/$config ;; esac
+# builder: packer, "packer" or 'packer' (one YAML value), maybe with a comment.
+if [ "${INPUT_BUILDER:-}" = packer ] || { [ -z "${INPUT_BUILDER:-}" ] && [ -f "$config" ] &&
+	grep -Eq "^builder:[[:space:]]*[\"']?packer[\"']?([[:space:]]|#|\$)" "$config"; }; then
 	command -v packer >/dev/null 2>&1 || fail "builder packer needs Packer on the runner: add hashicorp/setup-packer before this step"
 	plugin=$cache/packer-plugin-winbake$exe
 	if [ -n "${version:-}" ]; then
 		verify "$plugin" "${asset%."$ext"}/packer-plugin-winbake$exe"
+		plugin=$copy
 	elif [ ! -x "$plugin" ]; then
 		build "$plugin" ./cmd/packer-plugin-winbake
 	fi
@@ -135,4 +164,4 @@ if [ "${INPUT_BUILDER:-}" = packer ] || { [ -z "${INPUT_BUILDER:-}" ] && [ -f "$
 fi
 
 cd "$workspace"
-exec "$cache/winbake$exe" action
+exec "$winbake" action

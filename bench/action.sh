@@ -49,7 +49,8 @@ nogo=$(tr : '\n' <<<"$PATH" | while IFS= read -r d; do [ -x "$d/go" ] || printf 
 
 # The source build, as a branch or SHA runs it, from an empty Go cache once.
 echo "building from source with an empty Go cache..." >&2
-export RUNNER_TOOL_CACHE=$work/toolcache
+export RUNNER_TOOL_CACHE=$work/toolcache RUNNER_TEMP=$work/runner-temp # a release runs a checked copy in RUNNER_TEMP
+mkdir -p "$RUNNER_TEMP"
 cold_full=$(GOCACHE=$work/gocache timed cold-full bash ./entrypoint.sh)
 
 # Then rounds that take each figure in turn, so a busy machine weighs on all alike.

@@ -19,13 +19,19 @@ if ! [[ $version =~ ^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$ ]]; then
 	echo "usage: scripts/release.sh vMAJOR.MINOR.PATCH (got \"$version\")" >&2
 	exit 2
 fi
+# Go's defaults for what would change the binaries (cmd/go records these in
+# their build info), whatever the caller exported or set with `go env -w`
+# (GOENV=off), and the Go of go.mod (GOTOOLCHAIN fetches it if this is another).
+export GOENV=off GOFLAGS='' GOEXPERIMENT='' GOFIPS140=off GOAMD64=v1 GOARM64=v8.0
+GOTOOLCHAIN=go$(awk '$1 == "go" { print $2; exit }' go.mod)
+export GOTOOLCHAIN
 targets=${WINBAKE_RELEASE_TARGETS:-linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64}
 if command -v sha256sum >/dev/null 2>&1; then sha=(sha256sum); else sha=(shasum -a 256); fi # macOS has shasum
 sum() { "${sha[@]}" <"$1" | cut -c1-64; }
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-GOOS= GOARCH= go build -o "$work/archive" ./scripts/archive # for this machine, whatever the caller exported
+GOOS='' GOARCH='' go build -o "$work/archive" ./scripts/archive # for this machine, whatever the caller exported
 
 # The plugin reports its version to Packer, which installs only releases
 # ("1.4.2") and "-dev" prereleases (packer plugins install: "Invalid version"):
@@ -41,7 +47,7 @@ mkdir -p dist release
 : >"$work/binaries.txt"
 for target in $targets; do
 	os=${target%/*} arch=${target#*/}
-	exe= ext=tar.gz
+	exe='' ext=tar.gz
 	[ "$os" = windows ] && exe=.exe ext=zip
 	name=winbake_${version#v}_${os}_${arch}
 	echo "building $name.$ext" >&2

@@ -181,3 +181,49 @@ func TestToolsUseSudoWhenNotRoot(t *testing.T) {
 		}
 	}
 }
+
+// TestReleaseIgnoresTheCallersGoSettings: GOFLAGS, GOAMD64, GOEXPERIMENT
+// and the like change the binaries (cmd/go records them in the build info),
+// whether exported or written by `go env -w`; the release's bytes must not
+// depend on the release manager's shell. A stand-in go records the
+// settings each binary of the release would be built with.
+func TestReleaseIgnoresTheCallersGoSettings(t *testing.T) {
+	dir := copyTree(t)
+	real, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stubs := t.TempDir()
+	log := filepath.Join(stubs, "settings")
+	os.WriteFile(filepath.Join(stubs, "go"), []byte(`#!/bin/sh
+case "$*" in
+*./cmd/*)
+	"`+real+`" env GOFLAGS GOAMD64 GOEXPERIMENT GOFIPS140 GOVERSION >>'`+log+`'
+	while [ "$1" != -o ]; do shift; done
+	echo binary >"$2" ;;
+*) exec "`+real+`" "$@" ;;
+esac
+`), 0o755)
+	goenv := filepath.Join(stubs, "goenv")
+	os.WriteFile(goenv, []byte("GOFLAGS=-tags=fromgoenvfile\n"), 0o644)
+	cmd := exec.Command("bash", "scripts/release.sh", "v1.4.2")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "PATH="+stubs+string(os.PathListSeparator)+os.Getenv("PATH"), "WINBAKE_RELEASE_TARGETS=linux/amd64",
+		"GOENV="+goenv, "GOAMD64=v3", "GOEXPERIMENT=jsonv2", "GOFIPS140=latest")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("release.sh: %v\n%s", err, out)
+	}
+	got, _ := os.ReadFile(log)
+	goVersion := regexp.MustCompile(`(?m)^go (\S+)$`).FindSubmatch(must(os.ReadFile(filepath.Join(dir, "go.mod"))))[1]
+	want := strings.Repeat("\nv1\n\noff\ngo"+string(goVersion)+"\n", 2) // winbake, packer-plugin-winbake
+	if string(got) != want {
+		t.Errorf("go build ran with (GOFLAGS, GOAMD64, GOEXPERIMENT, GOFIPS140, GOVERSION):\n%s\nwant Go's defaults and go.mod's Go:\n%s", got, want)
+	}
+}
+
+func must(b []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
