@@ -41,12 +41,13 @@ YAML
 "$work/fakeaws" -seed "$work/seed.json" >"$work/fake.url" &
 fake_pid=$!
 for _ in $(seq 50); do [ -s "$work/fake.url" ] && break; sleep 0.1; done
-export AWS_ENDPOINT_URL=$(head -1 "$work/fake.url") AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
+AWS_ENDPOINT_URL=$(head -1 "$work/fake.url")
+export AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 
 bump=("$work/winbake" bump -c "$work/winbake.yaml" --image win --ami us-east-1=ami-0f0f0f0f0f0f0f0f0 --dry-run --repo)
 grep -rIcE 'ami-[0-9a-f]{8,17}' "$work/repo" >/dev/null # warm the page cache
 "${bump[@]}" "$work/repo" >/dev/null
-for i in $(seq "$runs"); do
+for _ in $(seq "$runs"); do
 	/usr/bin/time -f '%e %U %S %M' -a -o "$work/grep.t" grep -rIcE 'ami-[0-9a-f]{8,17}' "$work/repo" >/dev/null
 	/usr/bin/time -f '%e %U %S %M' -a -o "$work/wb.t" "${bump[@]}" "$work/repo" >"$work/out.txt"
 done
@@ -68,10 +69,10 @@ awk -v a="$ww2" -v b="$gw2" -v c="$wc2" -v d="$gc2" -v lo="$ww1" -v hi="$ww3" -v
 echo "winbake peak RSS: $((rss / 1024)) MB"
 
 json=$(stat -c %s "$work/big/stacks.json")
-for i in 1 2 3; do
+for _ in 1 2 3; do
 	/usr/bin/time -f '%e %U %S %M' -a -o "$work/big.t" "${bump[@]}" "$work/big" >"$work/big.txt"
 done
-read -r bw1 bw2 bw3 bc1 bc2 bc3 <<<"$(stats "$work/big.t")"
+read -r bw1 bw2 bw3 _ bc2 _ <<<"$(stats "$work/big.t")"
 brss=$(awk '{print $4}' "$work/big.t" | sort -n | tail -1)
 awk -v mb="$json" -v w1="$bw1" -v w2="$bw2" -v w3="$bw3" -v c2="$bc2" -v rss="$brss" 'BEGIN {
 	printf "single-line JSON of %.0f MB: %.0f / %.0f / %.0f MB/s wall (best / median / worst of 3), %.0f MB/s per CPU second (median); peak RSS %d MB = %.1fx the file; goal: >= 50 MB/s\n",

@@ -9,7 +9,8 @@ bash scripts/tools.sh
 export WINBAKE_TOOLS=${WINBAKE_TOOLS:-$HOME/.cache/winbake/tools}
 export PATH="$WINBAKE_TOOLS/bin:$PATH"
 
-unformatted=$(gofmt -l $(git ls-files '*.go'))
+# NUL-separated, so that no file name is split or globbed.
+unformatted=$(git ls-files -z '*.go' | xargs -0 gofmt -l)
 if [ -n "$unformatted" ]; then
 	echo "gofmt would change these files:" >&2
 	echo "$unformatted" >&2
