@@ -86,7 +86,7 @@ func TestPolicyOverTheManagedLimitSaysSo(t *testing.T) {
 	cfg := "images:\n" + image("windows-2022-core", "2022-core", "us-east-1, eu-west-1, ap-southeast-2") +
 		image("windows-2019-core", "2019-core", "eu-west-1, us-east-1, ap-southeast-2") +
 		image("windows-2022-full", "2022-full", "ap-southeast-2, us-east-1, eu-west-1") +
-		"imagebuilder:\n  instanceProfile: WinbakeInstanceProfile\n  ssmParameter: /winbake/{image}/ami\n"
+		"imagebuilder:\n  instanceProfile: WinbakeInstanceProfile\n  ssmParameter: /winbake/{image}/ami\n  executionRole: WinbakeExecution\n"
 	if err := os.WriteFile(filepath.Join(dir, "big.yaml"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}

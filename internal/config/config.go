@@ -7,7 +7,10 @@ package config
 
 import (
 	_ "embed"
+	"strings"
 	"time"
+
+	"github.com/winbake/winbake/internal/awsarn"
 )
 
 // DefaultFile is where winbake looks for its config when none is named.
@@ -90,8 +93,25 @@ type ImageBuilder struct {
 	FastLaunch      *FastLaunch      `yaml:"fastLaunch"`
 	LaunchTemplates []LaunchTemplate `yaml:"launchTemplates"`
 	// SSMParameter, when set, receives the new AMI ID in every region.
-	// "{image}" is replaced by the image name.
+	// "{image}" is replaced by the image name. It needs ExecutionRole.
 	SSMParameter string `yaml:"ssmParameter"`
+	// ExecutionRole is the name or ARN of the IAM role Image Builder runs
+	// the build as (CreateImage executionRole). Image Builder writes the
+	// SSM output parameter only with ssm:PutParameter in this role (Image
+	// Builder User Guide, "Prerequisites for SSM output parameters").
+	ExecutionRole string `yaml:"executionRole"`
+}
+
+// ExecutionRoleARN is the ARN of the execution role: as given, or built
+// from its name in the partition of partitionRegion; "" when none is set.
+func (ib ImageBuilder) ExecutionRoleARN(partitionRegion, account string) string {
+	switch {
+	case ib.ExecutionRole == "":
+		return ""
+	case strings.HasPrefix(ib.ExecutionRole, "arn:"):
+		return ib.ExecutionRole
+	}
+	return awsarn.ARN(partitionRegion, "iam", "", account, "role/"+ib.ExecutionRole)
 }
 
 // InstanceProfileRoleName is the role in the instance profile, as far as

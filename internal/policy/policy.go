@@ -88,7 +88,7 @@ func For(cfg *config.Config, in Inputs) (Document, error) {
 	}
 	// A wildcard in a name would widen the resource it scopes.
 	ic := cfg.ImageBuilder
-	for field, v := range map[string]string{"instanceProfile": ic.InstanceProfile, "instanceProfileRole": ic.InstanceProfileRole, "logBucket": ic.LogBucket} {
+	for field, v := range map[string]string{"instanceProfile": ic.InstanceProfile, "instanceProfileRole": ic.InstanceProfileRole, "logBucket": ic.LogBucket, "executionRole": ic.ExecutionRole} {
 		if strings.ContainsAny(v, "*?") {
 			return Document{}, fmt.Errorf("imagebuilder.%s: %q holds an IAM wildcard; name the resource itself", field, v)
 		}
@@ -272,6 +272,12 @@ func (g *gen) imageBuilder() {
 	}
 	g.add(Statement{Sid: "BakePassBuildInstanceRole", Action: []string{"iam:PassRole"}, Resource: []string{role},
 		Condition: map[string]map[string]any{"StringEquals": {"iam:PassedToService": passedTo}}})
+	// The execution role goes to Image Builder itself, which runs the build
+	// and writes the SSM output parameter as it (CreateImage executionRole).
+	if exec := ic.ExecutionRoleARN(home, g.account); exec != "" {
+		g.add(Statement{Sid: "BakePassExecutionRole", Action: []string{"iam:PassRole"}, Resource: []string{exec},
+			Condition: map[string]map[string]any{"StringEquals": {"iam:PassedToService": "imagebuilder.amazonaws.com"}}})
+	}
 	// An account's first build creates Image Builder's service-linked role
 	// (as AWSImageBuilderFullAccess allows it).
 	g.add(Statement{Sid: "BakeImageBuilderServiceLinkedRole", Action: []string{"iam:CreateServiceLinkedRole"},
@@ -279,11 +285,11 @@ func (g *gen) imageBuilder() {
 		Condition: map[string]map[string]any{"StringEquals": {"iam:AWSServiceName": "imagebuilder.amazonaws.com"}}})
 
 	// The build writes its logs to S3 as the instance profile's role, and
-	// distribution updates launch templates and SSM parameters as Image
-	// Builder's own roles, long after CreateImage returned (Image Builder
-	// User Guide, "Create and update AMI distribution configurations"): the
-	// caller needs none of s3:PutObject, ssm:PutParameter or the launch
-	// template actions.
+	// distribution updates launch templates as Image Builder's
+	// service-linked role and SSM parameters as the execution role, long
+	// after CreateImage returned (Image Builder User Guide, "Create and
+	// update AMI distribution configurations"): the caller needs none of
+	// s3:PutObject, ssm:PutParameter or the launch template actions.
 }
 
 // outputParameters are the ARNs of the SSM parameter each image's new AMI

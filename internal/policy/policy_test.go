@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"flag"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -56,6 +57,7 @@ imagebuilder:
   securityGroupIds: [sg-0123456789abcdef0]
   logBucket: build-logs
   ssmParameter: /winbake/{image}/ami
+  executionRole: WinbakeExecution
   launchTemplates:
     - {region: us-gov-west-1, id: lt-0123456789abcdef0}
 `
@@ -93,8 +95,8 @@ func TestScopedToTheConfig(t *testing.T) {
 
 // TestNoGrantForWhatTheBuildDoesItself: the build instance writes its logs
 // as the instance profile's role, and Image Builder updates launch
-// templates and SSM output parameters during distribution as its own roles,
-// an hour after CreateImage returned (Image Builder User Guide, "Create and
+// templates and SSM output parameters during distribution as its
+// service-linked role and the execution role, an hour after CreateImage returned (Image Builder User Guide, "Create and
 // update AMI distribution configurations", SSM output parameter
 // prerequisites). Granting them to the caller only widens what a leaked
 // CI credential can do.
@@ -106,6 +108,39 @@ func TestNoGrantForWhatTheBuildDoesItself(t *testing.T) {
 			"ec2:DescribeLaunchTemplates":
 			t.Errorf("the caller is granted %s, which winbake never calls", a)
 		}
+	}
+}
+
+// TestPassExecutionRoleToImageBuilder: CreateImage passes the execution
+// role to Image Builder, which writes the SSM output parameter as it (Image
+// Builder User Guide, "Prerequisites for SSM output parameters"): the
+// caller may pass that role, to imagebuilder.amazonaws.com only, and no
+// statement without an execution role.
+func TestPassExecutionRoleToImageBuilder(t *testing.T) {
+	for role, want := range map[string]string{
+		"WinbakeExecution": "arn:aws-us-gov:iam::210987654321:role/WinbakeExecution",
+		"arn:aws-us-gov:iam::210987654321:role/ib/Exec": "arn:aws-us-gov:iam::210987654321:role/ib/Exec",
+	} {
+		doc := policy.Generate(parse(t, strings.Replace(govYAML, "executionRole: WinbakeExecution", "executionRole: "+role, 1)), policy.Inputs{Account: "210987654321"})
+		var found bool
+		for _, st := range doc.Statement {
+			if !slices.Contains(st.Resource, want) {
+				continue
+			}
+			found = true
+			b, _ := json.Marshal(st)
+			if !slices.Equal(st.Action, []string{"iam:PassRole"}) || !strings.Contains(string(b), `"StringEquals":{"iam:PassedToService":"imagebuilder.amazonaws.com"}`) {
+				t.Errorf("%s: statement on the execution role: %s", role, b)
+			}
+		}
+		if !found {
+			t.Errorf("%s: no statement on %s", role, want)
+		}
+	}
+	noRole := strings.NewReplacer("  executionRole: WinbakeExecution\n", "", "  ssmParameter: /winbake/{image}/ami\n", "").Replace(govYAML)
+	b, _ := json.Marshal(policy.Generate(parse(t, noRole), policy.Inputs{Account: "210987654321"}))
+	if strings.Contains(string(b), `"iam:PassedToService":"imagebuilder.amazonaws.com"`) {
+		t.Errorf("a role is passed to Image Builder without an execution role:\n%s", b)
 	}
 }
 

@@ -105,6 +105,7 @@ func newWorld(t *testing.T) *world {
     regions: [us-east-1]
 imagebuilder:
   ssmParameter: `+param+`
+  executionRole: WinbakeExecution
 `))
 	if err != nil {
 		t.Fatal(err)

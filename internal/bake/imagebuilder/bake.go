@@ -71,8 +71,13 @@ func (b *Baker) Bake(ctx context.Context, cfg *config.Config, img config.Image, 
 		return bakefile.Image{}, fmt.Errorf("distribution configuration of %s: %w", img.Name, awsclient.Explain(err))
 	}
 
-	bakeID := hash(recipeARN, infraHash, distHash)[:32]
-	buildARN, err := b.startOrResume(ctx, api, img, bakeID, recipeARN, infraARN, distARN, cfg.ImageBuilder.Timeout.Duration)
+	parts := []string{recipeARN, infraHash, distHash}
+	if role := cfg.ImageBuilder.ExecutionRole; role != "" {
+		// Another role is another build; none keeps earlier bake IDs.
+		parts = append(parts, role)
+	}
+	bakeID := hash(parts...)[:32]
+	buildARN, err := b.startOrResume(ctx, api, img, bakeID, recipeARN, infraARN, distARN, cfg.ImageBuilder)
 	if err != nil {
 		return bakefile.Image{}, awsclient.Explain(err)
 	}

@@ -39,6 +39,7 @@ imagebuilder:
   logBucket: build-logs
   fastLaunch: {maxParallelLaunches: 6}
   ssmParameter: /winbake/{image}/ami
+  executionRole: WinbakeExecution
   timeout: 3h
 `
 

@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ib "github.com/aws/aws-sdk-go-v2/service/imagebuilder"
@@ -20,7 +19,7 @@ import (
 // startOrResume returns the build of this bake ID: one that exists (running
 // or done), or a new one. Failed builds count as attempts, so a re-run after
 // a failure starts a fresh build with a fresh token.
-func (b *Baker) startOrResume(ctx context.Context, api API, img config.Image, bakeID, recipeARN, infraARN, distARN string, timeout time.Duration) (string, error) {
+func (b *Baker) startOrResume(ctx context.Context, api API, img config.Image, bakeID, recipeARN, infraARN, distARN string, ic config.ImageBuilder) (string, error) {
 	imageVersionARN := strings.Replace(recipeARN, ":image-recipe/", ":image/", 1)
 	attempts := 0
 	p := ib.NewListImageBuildVersionsPaginator(api, &ib.ListImageBuildVersionsInput{ImageVersionArn: aws.String(imageVersionARN)})
@@ -50,7 +49,15 @@ func (b *Baker) startOrResume(ctx context.Context, api API, img config.Image, ba
 	}
 	tags := components.Tags(img)
 	tags[amitag.BakeID] = bakeID
+	timeout := ic.Timeout.Duration
+	// The execution role, when set, is what distribution writes the SSM
+	// output parameter as (CreateImage, executionRole: a name or an ARN).
+	var role *string
+	if ic.ExecutionRole != "" {
+		role = aws.String(ic.ExecutionRole)
+	}
 	out, err := api.CreateImage(ctx, &ib.CreateImageInput{
+		ExecutionRole:                  role,
 		ImageRecipeArn:                 aws.String(recipeARN),
 		InfrastructureConfigurationArn: aws.String(infraARN),
 		DistributionConfigurationArn:   aws.String(distARN),

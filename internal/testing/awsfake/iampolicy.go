@@ -182,6 +182,9 @@ func (s *Server) authzOf(req *request, action string) []authz {
 				profile = str(infra.body, "instanceProfileName")
 			}
 			out = append(out, authz{a, s.ib.roleARN(req.region, profile), map[string]string{"iam:PassedToService": "ec2.amazonaws.com"}})
+			if role := str(b, "executionRole"); req.action == "CreateImage" && role != "" {
+				out = append(out, authz{a, executionRoleARN(req.region, role), map[string]string{"iam:PassedToService": "imagebuilder.amazonaws.com"}})
+			}
 		}
 	}
 	if b["tags"] != nil && strings.HasPrefix(req.action, "Create") {

@@ -48,6 +48,9 @@ func (ib *imageBuilder) stateOf(bl *ibBuild) (string, string) {
 	if len(bl.fastLaunchFailed) > 0 {
 		return "FAILED", "Distribution failed: " + strings.Join(bl.fastLaunchFailed, "; ")
 	}
+	if len(bl.ssmFailed) > 0 {
+		return "FAILED", "Distribution failed: " + strings.Join(bl.ssmFailed, "; ")
+	}
 	return "AVAILABLE", ""
 }
 
@@ -83,6 +86,10 @@ func (ib *imageBuilder) distribute(bl *ibBuild) {
 		if ssms, ok := dm["ssmParameterConfigurations"].([]any); ok {
 			for _, p := range ssms {
 				pname := str(p.(map[string]any), "parameterName")
+				if why := ib.ssmOutputRefused(bl, region, pname); why != "" {
+					bl.ssmFailed = append(bl.ssmFailed, why)
+					continue
+				}
 				if ib.s.params[region] == nil {
 					ib.s.params[region] = map[string]string{}
 				}

@@ -82,6 +82,8 @@ type ibBuild struct {
 	components []string
 	// fastLaunchFailed says where Fast Launch failed, and why.
 	fastLaunchFailed []string
+	// ssmFailed says which SSM output parameters were not written, and why.
+	ssmFailed []string
 }
 
 type tokenUse struct {
