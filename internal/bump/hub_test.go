@@ -33,16 +33,15 @@ const (
 )
 
 type hubWorld struct {
-	t      *testing.T
-	aws    *awsfake.Server
-	srv    *githttp.Server
-	gh     *githubfake.Server
-	bare   string
-	dev    string // a developer's full clone
-	cfg    *config.Config
-	ec2    func(string) amiref.EC2API
-	out    bytes.Buffer
-	months int
+	t    *testing.T
+	aws  *awsfake.Server
+	srv  *githttp.Server
+	gh   *githubfake.Server
+	bare string
+	dev  string // a developer's full clone
+	cfg  *config.Config
+	ec2  func(string) amiref.EC2API
+	out  bytes.Buffer
 }
 
 func newHubWorld(t *testing.T, files map[string]string, pullRequest string) *hubWorld {
