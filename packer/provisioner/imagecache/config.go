@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/packer-plugin-sdk/common"
@@ -105,7 +106,7 @@ func (c *Config) prepare(raws ...any) ([]components.CacheImage, error) {
 	if c.WindowsVariant != "" {
 		v, ok := windows.Lookup(c.WindowsVariant)
 		if !ok {
-			errs = append(errs, fmt.Errorf("windows_variant: %q is not a Windows variant; expected one of %v", c.WindowsVariant, windows.Names()))
+			errs = append(errs, fmt.Errorf("windows_variant: %q is not a Windows variant; expected one of %s", c.WindowsVariant, strings.Join(windows.Names(), ", ")))
 		}
 		variant = v
 	}
@@ -121,7 +122,7 @@ func (c *Config) prepare(raws ...any) ([]components.CacheImage, error) {
 			img, err = img.WithIndex(c.IndexDigests[ref])
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("images[%d]: %v", i, err))
+			errs = append(errs, fmt.Errorf("images[%d]: %w", i, err))
 			continue
 		}
 		images = append(images, img)

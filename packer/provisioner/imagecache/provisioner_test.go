@@ -109,6 +109,7 @@ func TestPrepareErrors(t *testing.T) {
 		{map[string]any{"images": []string{"foo bar"}}, `images[0]: "foo bar" is not an image reference`},
 		{map[string]any{"plan_file": planFile, "windows_variant": "2022-core"}, "pinned win for Windows build 10.0.17763, but the instance is 2022-core (build 10.0.20348)"},
 		{map[string]any{"plan_file": planFile, "image_name": "other"}, `has no image "other"`},
+		{map[string]any{"images": []string{"nginx"}, "windows_variant": "2022"}, `windows_variant: "2022" is not a Windows variant; expected one of 2019-core, 2019-full, 2022-core`},
 		{map[string]any{"images": []string{"nginx"}, "max_attempts": 99}, "max_attempts: 99 is out of range"},
 		{map[string]any{"images": []string{"nginx"}, "index_digests": map[string]string{"nginx:1.27": "sha256:" + strings.Repeat("c", 64)}}, `index_digests: "nginx:1.27" is not one of images`},
 		{map[string]any{"images": []string{"nginx"}, "index_digests": map[string]string{"nginx": "md5:abc"}}, `index digest "md5:abc" is not a sha256 digest`},
