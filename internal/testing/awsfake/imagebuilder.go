@@ -57,7 +57,7 @@ type imageBuilder struct {
 	// fastLaunchNeedsTemplate: regions where Fast Launch fails without a
 	// launch template, and why.
 	fastLaunchNeedsTemplate map[string]string
-	// ListDelay hides new resources from List* answers this long, as
+	// listDelay hides new resources from List* answers this long, as
 	// Image Builder's eventually consistent lists do.
 	listDelay time.Duration
 	// immutableVersions refuses a second create of a component version.
