@@ -14,7 +14,7 @@ func runRender(_ context.Context, _ pipeline.Host, args []string, stdout, stderr
 	cfgFile := configFlag(fs)
 	outDir := fs.String("o", "out", "output `directory`; each image gets a folder")
 	planFile := fs.String("plan", "", "pin base AMIs and digests from this plan `file` (from winbake plan --json)")
-	account := fs.String("account", "", "AWS account `ID` for our component's ARN in the recipe (default: a ${AWS_ACCOUNT_ID} placeholder)")
+	account := fs.String("account", "", "AWS account `ID` in the ARN of winbake's component in the recipe (default: a ${AWS_ACCOUNT_ID} placeholder)")
 	if help, err := parse(fs, args); help || err != nil {
 		return err
 	}
