@@ -52,7 +52,11 @@ type Scope struct {
 // searched for AMI IDs, in chunks, and named as skipped.
 const MaxFileSize = 256 << 20
 
-// skipDirs are never descended into.
+// SkipDir reports the directories that hold no file of the repository's own
+// (git's object store, dependencies, the copies Terraform and Terragrunt
+// download); neither bump nor prune descends into them.
+func SkipDir(name string) bool { return skipDirs[name] }
+
 var skipDirs = map[string]bool{".git": true, "vendor": true, "node_modules": true, ".terraform": true, ".terragrunt-cache": true}
 
 // configNames are where winbake looks for its config (config.SearchPaths).

@@ -14,10 +14,6 @@ import (
 	"github.com/winbake/winbake/internal/amiref"
 )
 
-// skipDirs hold no file of the repository's own: git's object store,
-// dependencies, and the copies Terraform and Terragrunt download.
-var skipDirs = map[string]bool{".git": true, "vendor": true, "node_modules": true, ".terraform": true, ".terragrunt-cache": true}
-
 // chunk is how much of a file is read at once; overlap carries the end of
 // one chunk into the next so that an ID split between them is found (an
 // ID is at most 21 bytes, 42 in UTF-16).
@@ -71,7 +67,7 @@ func repositoryRefs(ctx context.Context, root string, paths, ignore []string) (m
 				return nil
 			}
 			if d.IsDir() {
-				if skipDirs[d.Name()] && full != start {
+				if amiref.SkipDir(d.Name()) && full != start {
 					return filepath.SkipDir
 				}
 				if real, err := filepath.EvalSymlinks(full); err == nil {
